@@ -1,0 +1,102 @@
+"""Interlibrary transport reservations (IBL)."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import ReportDated, ReportDatedQuerySet
+
+
+class TransportQuerySet(ReportDatedQuerySet):
+    def within_province(self, province: str | None = None):
+        province = province or settings.BNF_HOME_PROVINCE
+        return self.filter(origin__province=province, destination__province=province)
+
+    def interprovincial(self, province: str | None = None):
+        province = province or settings.BNF_HOME_PROVINCE
+        leaving = models.Q(origin__province=province) & ~models.Q(destination__province=province)
+        arriving = ~models.Q(origin__province=province) & models.Q(destination__province=province)
+        return self.filter(leaving | arriving)
+
+
+class TransportReservation(ReportDated):
+    """A number of reservations delivered from one library to another on a day or in a month.
+
+    Whether a row is within the province or interprovincial follows from the two
+    libraries' provinces, never from a flag typed by hand.
+    """
+
+    class Period(models.TextChoices):
+        DAY = "day", _("dag")
+        MONTH = "month", _("maand")
+
+    report_date_field = "delivered_on"
+
+    origin = models.ForeignKey(
+        "kpis.Organisation",
+        on_delete=models.PROTECT,
+        related_name="transport_sent",
+        verbose_name=_("van bibliotheek"),
+        help_text=_("De bibliotheek die de reserveringen leverde."),
+    )
+    destination = models.ForeignKey(
+        "kpis.Organisation",
+        on_delete=models.PROTECT,
+        related_name="transport_received",
+        verbose_name=_("naar bibliotheek"),
+        help_text=_("De bibliotheek die de reserveringen ontving."),
+    )
+    delivered_on = models.DateField(
+        _("geleverd op"),
+        help_text=_("Leverdatum, of de eerste dag van de maand bij een maandtotaal."),
+    )
+    period = models.CharField(
+        _("periode"),
+        max_length=5,
+        choices=Period.choices,
+        default=Period.DAY,
+        help_text=_("'maand' als de rij een maandtotaal van de vervoerder is."),
+    )
+    quantity = models.PositiveIntegerField(
+        _("aantal"), default=1, help_text=_("Aantal reserveringen (minstens 1).")
+    )
+
+    objects = TransportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("transportreservering")
+        verbose_name_plural = _("transportreserveringen")
+        ordering = ["-delivered_on", "origin", "destination"]
+        indexes = [models.Index(fields=["delivered_on"], name="transport_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1),
+                name="transport_quantity_at_least_one",
+                violation_error_message=_("Het aantal reserveringen is minstens 1."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(origin=models.F("destination")),
+                name="transport_origin_differs_from_destination",
+                violation_error_message=_("Van- en naar-bibliotheek moeten verschillen."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period="day") | models.Q(delivered_on__day=1),
+                name="transport_month_starts_on_first",
+                violation_error_message=_("Een maandtotaal staat op de eerste dag van de maand."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.origin} → {self.destination}: {self.quantity} ({self.delivered_on:%d-%m-%Y})"
+
+    def clean(self):
+        super().clean()
+        if self.origin_id and self.origin_id == self.destination_id:
+            raise ValidationError(
+                {"destination": _("Van- en naar-bibliotheek moeten verschillen.")}
+            )
+        if self.period == self.Period.MONTH and self.delivered_on and self.delivered_on.day != 1:
+            raise ValidationError(
+                {"delivered_on": _("Een maandtotaal staat op de eerste dag van de maand.")}
+            )
