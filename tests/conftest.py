@@ -6,12 +6,12 @@ from django.contrib.auth.models import User
 
 @pytest.fixture
 def adviser(db):
-    return User.objects.create_user("karin", password="adviseur-test-2021", is_staff=True)
+    return User.objects.create_user("test-adviseur", password="adviseur-test-2021", is_staff=True)
 
 
 @pytest.fixture
 def coordinator(db):
-    return User.objects.create_superuser("lizet", password="coordinator-test-2021")
+    return User.objects.create_superuser("test-coordinator", password="coordinator-test-2021")
 
 
 @pytest.fixture
