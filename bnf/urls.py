@@ -8,4 +8,5 @@ admin.site.index_title = _("Registraties en jaarcijfers")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("kpis.urls")),
 ]

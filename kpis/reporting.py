@@ -1,0 +1,256 @@
+"""Yearly aggregation: every declared figure for every year, in a constant number of queries.
+
+One grouped query per source (model and date field) computes all its flow figures
+(count, sum, average) for all years at once; a stock figure takes two grouped
+queries, a max figure one windowed query; targets one more. The number of queries
+depends on the declarations, never on the number of records or years.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
+
+from django.db.models import Avg, Count, F, Sum, Window
+from django.db.models.functions import ExtractYear, RowNumber
+
+from kpis.figures import Figure, Kind, declared_figures
+from kpis.models import Target
+
+Number = int | Decimal
+
+
+@dataclass
+class FigureValue:
+    """A figure's value in one year, with what the dashboard shows around it."""
+
+    figure: Figure
+    year: int
+    value: Number | None
+    detail: str | None = None
+    target: Decimal | None = None
+    target_note: str = ""
+    previous: Number | None = None
+    history: list[tuple[int, Number | None]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.figure.key
+
+    @property
+    def change(self) -> Number | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        if self.change is None or not self.previous:
+            return None
+        return (Decimal(self.change) * 100 / Decimal(self.previous)).quantize(
+            Decimal("1"), rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def target_percent(self) -> Decimal | None:
+        if self.value is None or not self.target:
+            return None
+        return (Decimal(self.value) * 100 / self.target).quantize(
+            Decimal("1"), rounding=ROUND_HALF_UP
+        )
+
+
+@dataclass
+class YearReport:
+    year: int
+    years: list[int]
+    figures: list[FigureValue]
+
+    def __getitem__(self, key: str) -> FigureValue:
+        for value in self.figures:
+            if value.key == key:
+                return value
+        raise KeyError(key)
+
+    @property
+    def sections(self) -> list[tuple[str, list[FigureValue]]]:
+        return [
+            (section.label, list(values))
+            for section, values in groupby(self.figures, key=lambda v: v.figure.section)
+        ]
+
+    @property
+    def previous_year(self) -> int | None:
+        earlier = [y for y in self.years if y < self.year]
+        return earlier[-1] if earlier else None
+
+    @property
+    def next_year(self) -> int | None:
+        later = [y for y in self.years if y > self.year]
+        return later[0] if later else None
+
+
+@dataclass
+class History:
+    """All figures for all years: ``values[key][year]`` and ``details[key][year]``."""
+
+    figures: list[Figure]
+    values: dict[str, dict[int, Number | None]]
+    details: dict[str, dict[int, str]]
+    targets: dict[str, dict[int, Decimal]]
+    target_notes: dict[tuple[str, int], str]
+    data_years: list[int]
+
+    @property
+    def years(self) -> list[int]:
+        """Years with records, plus years that only have targets so far."""
+        target_years = {year for by_year in self.targets.values() for year in by_year}
+        return sorted(set(self.data_years) | target_years)
+
+    def value(self, figure: Figure, year: int) -> Number | None:
+        value = self.values[figure.key].get(year)
+        if value is None and figure.kind in (Kind.COUNT, Kind.SUM, Kind.STOCK):
+            return 0
+        return value
+
+    def for_year(self, year: int) -> YearReport:
+        earlier_years = [y for y in self.data_years if y <= year]
+        values = []
+        for figure in self.figures:
+            values.append(
+                FigureValue(
+                    figure=figure,
+                    year=year,
+                    value=self.value(figure, year),
+                    detail=self.details[figure.key].get(year),
+                    target=self.targets.get(figure.key, {}).get(year),
+                    target_note=self.target_notes.get((figure.key, year), ""),
+                    previous=self.value(figure, year - 1) if year - 1 in self.data_years else None,
+                    history=[(y, self.value(figure, y)) for y in earlier_years],
+                )
+            )
+        return YearReport(year=year, years=self.years, figures=values)
+
+
+def _aggregate(figure: Figure):
+    condition = figure.filter or None
+    if figure.kind == Kind.COUNT:
+        if figure.field:
+            return Count(figure.field, filter=condition, distinct=True)
+        return Count("pk", filter=condition)
+    if figure.kind == Kind.SUM:
+        return Sum(figure.field, filter=condition)
+    if figure.kind == Kind.AVERAGE:
+        return Avg(figure.field, filter=condition)
+    raise ValueError(f"{figure.kind} is not a flow figure")
+
+
+def _by_year(model, date_field: str):
+    return (
+        model._default_manager.filter(**{f"{date_field}__isnull": False})
+        .annotate(report_year=ExtractYear(date_field))
+        .values("report_year")
+        .order_by()
+    )
+
+
+def _flow_values(figures: list[Figure], values, years: set[int]) -> None:
+    sources: dict[tuple, list[Figure]] = defaultdict(list)
+    for figure in figures:
+        sources[(figure.model, figure.year_field)].append(figure)
+    for (model, date_field), group in sources.items():
+        aggregates = {f"figure_{i}": _aggregate(figure) for i, figure in enumerate(group)}
+        for row in _by_year(model, date_field).annotate(**aggregates):
+            year = row["report_year"]
+            years.add(year)
+            for i, figure in enumerate(group):
+                value = row[f"figure_{i}"]
+                if figure.kind == Kind.AVERAGE and value is not None:
+                    value = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                values[figure.key][year] = value
+
+
+def _stock_values(figure: Figure, values, years: set[int]) -> None:
+    """Level on 31 December: opened up to and including the year minus closed by then."""
+    model, start, end = figure.model, figure.year_field, figure.end_field
+    opened = dict(
+        _by_year(model, start)
+        .filter(figure.filter)
+        .annotate(n=Count("pk"))
+        .values_list("report_year", "n")
+    )
+    closed = dict(
+        _by_year(model, end)
+        .filter(figure.filter)
+        .annotate(n=Count("pk"))
+        .values_list("report_year", "n")
+    )
+    years.update(opened)
+    values[figure.key]["opened"] = opened
+    values[figure.key]["closed"] = closed
+
+
+def _fill_stock(figure: Figure, values, years: set[int]) -> None:
+    events = values[figure.key]
+    opened, closed = events.pop("opened"), events.pop("closed")
+    if not opened:
+        return
+    first = min(opened)
+    for year in sorted(y for y in years if y >= first):
+        events[year] = sum(n for y, n in opened.items() if y <= year) - sum(
+            n for y, n in closed.items() if y <= year
+        )
+
+
+def _max_values(figure: Figure, values, details, years: set[int]) -> None:
+    date_field = figure.year_field
+    rows = (
+        _by_year(figure.model, date_field)
+        .filter(figure.filter)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[ExtractYear(date_field)],
+                order_by=[F(figure.field).desc(), F(date_field).asc(), F("pk").asc()],
+            )
+        )
+        .filter(rank=1)
+        .values_list("report_year", figure.field, figure.title_field)
+    )
+    for year, value, title in rows:
+        years.add(year)
+        values[figure.key][year] = value
+        details[figure.key][year] = title
+
+
+def history(figures: list[Figure] | None = None) -> History:
+    """Every figure for every year that has records (and the targets)."""
+    figures = declared_figures() if figures is None else figures
+    values: dict[str, dict] = {f.key: {} for f in figures}
+    details: dict[str, dict] = {f.key: {} for f in figures}
+    years: set[int] = set()
+
+    _flow_values(
+        [f for f in figures if f.kind in (Kind.COUNT, Kind.SUM, Kind.AVERAGE)], values, years
+    )
+    stocks = [f for f in figures if f.kind == Kind.STOCK]
+    for figure in stocks:
+        _stock_values(figure, values, years)
+    for figure in figures:
+        if figure.kind == Kind.MAX:
+            _max_values(figure, values, details, years)
+    for figure in stocks:
+        _fill_stock(figure, values, years)
+
+    targets: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    notes: dict[tuple[str, int], str] = {}
+    for key, year, value, note in Target.objects.values_list("key", "year", "value", "note"):
+        targets[key][year] = value
+        notes[(key, year)] = note
+    return History(figures, values, details, dict(targets), notes, sorted(years))
+
+
+def year_report(year: int) -> YearReport:
+    return history().for_year(year)

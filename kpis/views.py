@@ -1,0 +1,112 @@
+"""Public figure pages: thin views over ``kpis.reporting``."""
+
+import datetime
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
+
+from kpis import reporting
+from kpis.figures import Figure
+from kpis.models import Testimonial
+from kpis.tables import ComparisonTable
+
+
+def _history_or_404(year: int) -> reporting.History:
+    """All figures, or 404 for a year without records or targets (except the current one)."""
+    history = reporting.history()
+    if year not in history.years and year != datetime.date.today().year:
+        raise Http404(f"Geen gegevens voor {year}.")
+    return history
+
+
+def admin_records_url(figure: Figure, year: int) -> str:
+    """The admin list of the records behind a figure in a year (for staff)."""
+    opts = figure.model._meta
+    params = {"year": year, **figure.admin_params}
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return f"{url}?{urlencode(params)}"
+
+
+@require_safe
+def index(request):
+    years = reporting.history().data_years
+    year = years[-1] if years else datetime.date.today().year
+    return redirect("kpis:dashboard", year=year)
+
+
+@require_safe
+def dashboard(request, year: int):
+    report = _history_or_404(year).for_year(year)
+    if request.user.is_active and request.user.is_staff:
+        for item in report.figures:
+            item.records_url = admin_records_url(item.figure, year)
+    return render(
+        request,
+        "kpis/dashboard.html",
+        {
+            "report": report,
+            "year": year,
+            "table": ComparisonTable(report),
+            "testimonials": Testimonial.objects.published()
+            .in_year(year)
+            .select_related("organisation"),
+        },
+    )
+
+
+@require_safe
+def annual_report(request, year: int):
+    history = _history_or_404(year)
+    report = history.for_year(year)
+    next_year = history.for_year(year + 1)
+    ambitions = [item for item in next_year.figures if item.target is not None]
+    return render(
+        request,
+        "kpis/report.html",
+        {
+            "report": report,
+            "year": year,
+            "ambitions": ambitions,
+            "next_year": year + 1,
+            "testimonials": Testimonial.objects.published()
+            .in_year(year)
+            .select_related("organisation"),
+        },
+    )
+
+
+def _number(value):
+    """Plain JSON numbers: integers stay integers, money keeps its cents."""
+    if value is None or isinstance(value, int):
+        return value
+    return float(value)
+
+
+def figure_rows(report: reporting.YearReport) -> list[dict]:
+    """The machine-readable figures; the JSON and the CSV/XLSX exports share these rows."""
+    return [
+        {
+            "key": item.key,
+            "label": str(item.figure.label),
+            "section": item.figure.section_label,
+            "unit": item.figure.unit.value,
+            "kind": item.figure.kind.value,
+            "year": report.year,
+            "value": _number(item.value),
+            "target": _number(item.target),
+            "detail": item.detail,
+        }
+        for item in report.figures
+    ]
+
+
+@require_safe
+def figures_json(request, year: int):
+    report = _history_or_404(year).for_year(year)
+    rows = [{k: v for k, v in row.items() if k != "year"} for row in figure_rows(report)]
+    return JsonResponse(
+        {"year": year, "figures": rows}, json_dumps_params={"ensure_ascii": False, "indent": 1}
+    )
