@@ -115,6 +115,11 @@ class History:
             return 0
         return value
 
+    def recorded(self, figure: Figure, year: int) -> Number | None:
+        """The value only if the figure's records existed that year; ``None`` means "not
+        registered", so a year before the tool was used never reads as a drop to 0."""
+        return self.values[figure.key].get(year)
+
     def for_year(self, year: int) -> YearReport:
         earlier_years = [y for y in self.data_years if y <= year]
         values = []
@@ -127,8 +132,8 @@ class History:
                     detail=self.details[figure.key].get(year),
                     target=self.targets.get(figure.key, {}).get(year),
                     target_note=self.target_notes.get((figure.key, year), ""),
-                    previous=self.value(figure, year - 1) if year - 1 in self.data_years else None,
-                    history=[(y, self.value(figure, y)) for y in earlier_years],
+                    previous=self.recorded(figure, year - 1),
+                    history=[(y, self.recorded(figure, y)) for y in earlier_years],
                 )
             )
         return YearReport(year=year, years=self.years, figures=values)
@@ -147,6 +152,15 @@ def _aggregate(figure: Figure):
     raise ValueError(f"{figure.kind} is not a flow figure")
 
 
+def _decimal_places(figure: Figure) -> int | None:
+    """Sums of money keep their cents (263568.00); averages get one decimal (8.0)."""
+    if figure.kind == Kind.AVERAGE:
+        return 1
+    if figure.kind == Kind.SUM:
+        return getattr(figure.model._meta.get_field(figure.field), "decimal_places", None)
+    return None
+
+
 def _by_year(model, date_field: str):
     return (
         model._default_manager.filter(**{f"{date_field}__isnull": False})
@@ -162,13 +176,16 @@ def _flow_values(figures: list[Figure], values, years: set[int]) -> None:
         sources[(figure.model, figure.year_field)].append(figure)
     for (model, date_field), group in sources.items():
         aggregates = {f"figure_{i}": _aggregate(figure) for i, figure in enumerate(group)}
+        places = {f.key: _decimal_places(f) for f in group}
         for row in _by_year(model, date_field).annotate(**aggregates):
             year = row["report_year"]
             years.add(year)
             for i, figure in enumerate(group):
                 value = row[f"figure_{i}"]
-                if figure.kind == Kind.AVERAGE and value is not None:
-                    value = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                if value is not None and places[figure.key] is not None:
+                    value = Decimal(value).quantize(
+                        Decimal(1).scaleb(-places[figure.key]), rounding=ROUND_HALF_UP
+                    )
                 values[figure.key][year] = value
 
 

@@ -1,0 +1,95 @@
+"""End to end: Debian's headless chromium against a running server.
+
+Uses /usr/bin/chromium and /usr/bin/chromedriver from Debian's packages (installed by
+.ci/run); nothing downloads a browser of its own.
+"""
+
+import os
+import shutil
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        if os.environ.get("CI"):
+            pytest.fail("chromium en chromedriver ontbreken; .ci/run hoort ze te installeren")
+        pytest.skip("Debian's chromium/chromedriver are not installed")
+    os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium fetch a driver or browser
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,2000",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def console_errors(driver):
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def card_value(driver, key):
+    from selenium.webdriver.common.by import By
+
+    card = driver.find_element(By.CSS_SELECTOR, f'[data-key="{key}"] [data-value]')
+    return card.text
+
+
+def test_dashboard_and_report_render_without_console_errors(
+    browser, live_server, demo_2021, tmp_path
+):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live_server.url}/")
+    assert browser.current_url.endswith("/2021/")
+    assert "Jaarcijfers 2021" in browser.title
+    assert card_value(browser, "subsidies.awarded_amount") == "€ 263.568"
+    assert card_value(browser, "transport.within_province") == "27.779"
+    browser.save_screenshot(str(tmp_path / "dashboard.png"))
+    if os.environ.get("BNF_SCREENSHOT_DIR"):
+        browser.save_screenshot(os.path.join(os.environ["BNF_SCREENSHOT_DIR"], "dashboard.png"))
+    assert console_errors(browser) == []
+
+    browser.find_element(By.LINK_TEXT, "Jaarverslag").click()
+    assert browser.current_url.endswith("/2021/report/")
+    assert card_value(browser, "communication.views.yammer") == "4.984"
+    if os.environ.get("BNF_SCREENSHOT_DIR"):
+        browser.save_screenshot(os.path.join(os.environ["BNF_SCREENSHOT_DIR"], "report.png"))
+    assert console_errors(browser) == []
+
+
+def test_year_switcher_moves_between_years(browser, live_server, demo_2021):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live_server.url}/2021/")
+    switcher = browser.find_element(By.CSS_SELECTOR, ".year-switcher")
+    current = switcher.find_element(By.CSS_SELECTOR, "a[aria-current=page]")
+    assert current.text == "2021"
+    switcher.find_element(By.LINK_TEXT, "2020").click()
+    assert browser.current_url.endswith("/2020/")
+    assert "Jaarcijfers 2020" in browser.title
+    assert card_value(browser, "subsidies.awarded") == "0"
+    assert console_errors(browser) == []

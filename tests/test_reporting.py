@@ -1,0 +1,230 @@
+"""The figure declarations and the yearly aggregation behind every surface."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from kpis import reporting
+from kpis.figures import declared_figures, known_keys
+from kpis.models import ChannelPost, Organisation, Province, TransportReservation
+from tests.catalogue import catalogue_rows, expected_2021
+from tests.factories import (
+    make_channel,
+    make_channel_post,
+    make_information_point,
+    make_organisation,
+    make_subsidy,
+    make_target,
+    make_transport,
+)
+
+
+@pytest.mark.django_db
+def test_every_catalogue_figure_is_declared_exactly_once_with_its_label_section_and_kind(
+    demo_2021,
+):
+    figures = declared_figures()
+    keys = [f.key for f in figures]
+    assert len(keys) == len(set(keys))
+    by_key = {f.key: f for f in figures}
+    for row in catalogue_rows():
+        figure = by_key[row.key]
+        assert str(figure.label) == row.label, row.key
+        assert figure.section_label == row.section, row.key
+        assert figure.kind == row.kind, row.key
+        assert str(figure.definition), row.key
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", [row.key for row in catalogue_rows()])
+def test_the_2021_demo_data_gives_the_2021_report(demo_2021, key):
+    item = reporting.year_report(2021)[key]
+    expected = expected_2021()[key]
+    if isinstance(expected, tuple):
+        assert (item.detail, item.value) == expected
+    else:
+        assert Decimal(item.value) == expected
+
+
+@pytest.mark.django_db
+def test_money_keeps_its_cents_and_counts_stay_integers(demo_2021):
+    report = reporting.year_report(2021)
+    assert report["subsidies.awarded_amount"].value == Decimal("263568.00")
+    assert str(report["subsidies.awarded_amount"].value) == "263568.00"
+    assert isinstance(report["subsidies.awarded"].value, int)
+
+
+@pytest.mark.django_db
+def test_year_boundaries_are_exact():
+    library, elsewhere = make_organisation(), make_organisation(province=Province.UTRECHT)
+    make_transport(origin=library, destination=elsewhere, delivered_on=datetime.date(2020, 12, 31))
+    make_transport(
+        origin=elsewhere, destination=library, delivered_on=datetime.date(2021, 1, 1), quantity=5
+    )
+    make_transport(
+        origin=library, destination=elsewhere, delivered_on=datetime.date(2021, 12, 31), quantity=7
+    )
+    make_transport(origin=library, destination=elsewhere, delivered_on=datetime.date(2022, 1, 1))
+    history = reporting.history()
+    figure = next(f for f in history.figures if f.key == "transport.interprovincial")
+    assert history.value(figure, 2020) == 1
+    assert history.value(figure, 2021) == 12
+    assert history.value(figure, 2022) == 1
+
+
+@pytest.mark.django_db
+def test_transport_direction_follows_the_libraries_provinces():
+    fmb, dnb = make_organisation(), make_organisation()
+    utrecht, zwolle = (
+        make_organisation(province=Province.UTRECHT),
+        make_organisation(province=Province.OVERIJSSEL),
+    )
+    make_transport(origin=fmb, destination=dnb, quantity=10)
+    make_transport(origin=fmb, destination=utrecht, quantity=3)
+    make_transport(origin=utrecht, destination=dnb, quantity=4)
+    make_transport(origin=utrecht, destination=zwolle, quantity=100)  # not ours
+    report = reporting.year_report(2021)
+    assert report["transport.within_province"].value == 10
+    assert report["transport.interprovincial"].value == 7
+
+
+@pytest.mark.django_db
+def test_a_stock_counts_what_is_open_on_31_december():
+    make_information_point(opened_on=datetime.date(2020, 3, 1))  # still open
+    make_information_point(
+        opened_on=datetime.date(2020, 3, 1), closed_on=datetime.date(2021, 12, 31)
+    )  # closed on the last day: not open at the end of it
+    make_information_point(
+        opened_on=datetime.date(2021, 5, 1), closed_on=datetime.date(2022, 1, 1)
+    )  # open on 31 December 2021
+    make_information_point(opened_on=datetime.date(2022, 1, 1))
+    history = reporting.history()
+    figure = next(f for f in history.figures if f.key == "digital_inclusion.ido_points")
+    assert [history.value(figure, year) for year in (2020, 2021, 2022)] == [2, 2, 2]
+
+
+@pytest.mark.django_db
+def test_a_new_channel_gets_its_figures_without_code():
+    channel = make_channel(name="Nieuwsbrief", slug="nieuwsbrief", report_engagement=True)
+    make_channel_post(channel=channel, title="Eerste", views=10, likes=1)
+    make_channel_post(channel=channel, title="Tweede", views=30, likes=2)
+    report = reporting.year_report(2021)
+    assert report["communication.posts.nieuwsbrief"].value == 2
+    assert report["communication.views.nieuwsbrief"].value == 40
+    assert report["communication.likes.nieuwsbrief"].value == 3
+    top = report["communication.top_post.nieuwsbrief"]
+    assert (top.detail, top.value) == ("Tweede", 30)
+    assert "communication.posts.nieuwsbrief" in known_keys()
+
+
+@pytest.mark.django_db
+def test_a_tie_for_the_top_post_goes_to_the_earliest():
+    channel = make_channel(slug="yammer", name="Yammer", report_engagement=True)
+    make_channel_post(
+        channel=channel, title="Later", views=50, published_on=datetime.date(2021, 5, 1)
+    )
+    make_channel_post(
+        channel=channel, title="Eerder", views=50, published_on=datetime.date(2021, 2, 1)
+    )
+    assert reporting.year_report(2021)["communication.top_post.yammer"].detail == "Eerder"
+
+
+@pytest.mark.django_db
+def test_only_awarded_subsidies_count_in_the_year_of_their_award():
+    make_subsidy(
+        status="awarded",
+        amount=Decimal("1000.50"),
+        applied_on=datetime.date(2020, 11, 1),
+        awarded_on=datetime.date(2021, 2, 1),
+    )
+    make_subsidy(status="rejected", amount=Decimal("5000"), awarded_on=None)
+    make_subsidy(status="applied", amount=Decimal("7000"), awarded_on=None)
+    report = reporting.year_report(2021)
+    assert report["subsidies.awarded"].value == 1
+    assert report["subsidies.awarded_amount"].value == Decimal("1000.50")
+
+
+@pytest.mark.django_db
+def test_change_against_the_previous_year_and_progress_against_the_target():
+    channel = make_channel(slug="flip", name="Flip")
+    for day in (datetime.date(2020, 3, 1), datetime.date(2021, 3, 1), datetime.date(2021, 4, 1)):
+        make_channel_post(channel=channel, published_on=day)
+    make_target(key="communication.posts.flip", year=2021, value=Decimal("4"))
+    item = reporting.year_report(2021)["communication.posts.flip"]
+    assert (item.value, item.previous, item.change, item.change_percent) == (2, 1, 1, 100)
+    assert item.target == Decimal("4") and item.target_percent == 50
+    assert item.history == [(2020, 1), (2021, 2)]
+
+
+@pytest.mark.django_db
+def test_a_year_without_records_of_a_type_is_not_shown_as_zero_history():
+    channel = make_channel(slug="blink", name="Blink")
+    make_channel_post(channel=channel, published_on=datetime.date(2021, 3, 1))
+    make_organisation(joined_network_on=datetime.date(2020, 1, 1))
+    item = reporting.year_report(2021)["communication.posts.blink"]
+    assert item.previous is None and item.change is None
+    assert item.history == [(2020, None), (2021, 1)]
+
+
+@pytest.mark.django_db
+def test_a_target_for_an_unknown_figure_is_refused_in_dutch():
+    target = make_target(key="subsidies.awarded", year=2022, value=Decimal("8"))
+    target.full_clean()
+    target.key = "subsidies.bestaat_niet"
+    with pytest.raises(ValidationError) as error:
+        target.full_clean()
+    assert "Onbekende figuur" in error.value.message_dict["key"][0]
+
+
+def _bulk_data(years, per_year, channel, fmb, elsewhere):
+    """Many records spread over ``years``: enough to show the query count is flat."""
+    TransportReservation.objects.bulk_create(
+        TransportReservation(
+            origin=fmb if i % 2 else elsewhere,
+            destination=elsewhere if i % 2 else fmb,
+            delivered_on=datetime.date(year, 1 + i % 12, 1 + i % 28),
+            quantity=1 + i % 5,
+        )
+        for year in years
+        for i in range(per_year)
+    )
+    ChannelPost.objects.bulk_create(
+        ChannelPost(
+            channel=channel,
+            title=f"Bericht {year}-{i}-{per_year}",
+            published_on=datetime.date(year, 1 + i % 12, 1 + i % 28),
+            views=i,
+        )
+        for year in years
+        for i in range(per_year)
+    )
+    Organisation.objects.bulk_create(
+        Organisation(
+            name=f"Partner {year}-{i}-{per_year}",
+            code=f"partner-{year}-{i}-{per_year}",
+            province=Province.FLEVOLAND,
+            joined_network_on=datetime.date(year, 6, 1),
+        )
+        for year in years
+        for i in range(per_year // 10)
+    )
+
+
+@pytest.mark.django_db
+def test_the_aggregation_reads_a_constant_number_of_queries(django_assert_num_queries):
+    """12 grouped sources + 2 for the stock + 1 per top post + channels + targets."""
+    setup = {
+        "channel": make_channel(slug="yammer", report_engagement=True),
+        "fmb": make_organisation(),
+        "elsewhere": make_organisation(province=Province.GELDERLAND),
+    }
+    _bulk_data([2021], per_year=20, **setup)
+    with django_assert_num_queries(17) as small:
+        reporting.history()
+    _bulk_data(range(2012, 2024), per_year=200, **setup)
+    with django_assert_num_queries(17) as large:
+        history = reporting.history()
+    assert len(small.captured_queries) == len(large.captured_queries)
+    assert history.data_years[0] == 2012
