@@ -1,15 +1,21 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models.base import Registration, end_not_before_start, non_negative
+from kpis.models.base import END_BEFORE_START, Registration, end_not_before_start
 from kpis.models.organisations import SlugNaturalKeyManager
 
 
-def _check_end(instance, start: str, end: str):
+DECIDED_BEFORE_SUBMITTED = _("Het besluit kan niet voor de indiening liggen.")
+
+
+def _check_end(instance, start: str, end: str, message=END_BEFORE_START):
     start_value, end_value = getattr(instance, start), getattr(instance, end)
     if start_value and end_value and end_value < start_value:
-        raise ValidationError({end: _("De einddatum mag niet voor de begindatum liggen.")})
+        raise ValidationError({end: message})
 
 
 class Project(Registration):
@@ -118,6 +124,7 @@ class ProjectApplication(Registration):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MinValueValidator(Decimal("0"), _("Een bedrag kan niet negatief zijn."))],
         help_text=_("Bedrag in euro's, als bekend."),
     )
     outcome = models.CharField(
@@ -144,7 +151,10 @@ class ProjectApplication(Registration):
                 violation_error_message=_("Dit getal mag niet negatief zijn."),
             ),
             end_not_before_start(
-                "submitted_on", "decided_on", "application_decided_not_before_submitted"
+                "submitted_on",
+                "decided_on",
+                "application_decided_not_before_submitted",
+                DECIDED_BEFORE_SUBMITTED,
             ),
         ]
 
@@ -153,7 +163,7 @@ class ProjectApplication(Registration):
 
     def clean(self):
         super().clean()
-        _check_end(self, "submitted_on", "decided_on")
+        _check_end(self, "submitted_on", "decided_on", DECIDED_BEFORE_SUBMITTED)
 
 
 class GuidedTrajectory(Registration):

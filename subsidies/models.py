@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +70,7 @@ class Subsidy(Registration):
         _("bedrag (€)"),
         max_digits=12,
         decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"), _("Een bedrag kan niet negatief zijn."))],
         help_text=_("Toegekend (of aangevraagd) bedrag in euro's, bijvoorbeeld 12.500,00."),
     )
     status = models.CharField(

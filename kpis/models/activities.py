@@ -131,7 +131,8 @@ class Training(Registration):
                 violation_error_message=_("Er kunnen niet meer respondenten dan deelnemers zijn."),
             ),
             models.CheckConstraint(
-                condition=models.Q(evaluation_score__isnull=True) | models.Q(respondents__gte=1),
+                condition=models.Q(evaluation_score__isnull=True)
+                | models.Q(respondents__isnull=False, respondents__gte=1),
                 name="training_score_needs_respondents",
                 violation_error_message=_(
                     "Een evaluatiecijfer vraagt om het aantal respondenten (minstens 1)."

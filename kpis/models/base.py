@@ -77,13 +77,16 @@ class Registration(ReportDated):
         abstract = True
 
 
-def end_not_before_start(start: str, end: str, name: str) -> models.CheckConstraint:
+END_BEFORE_START = _("De einddatum mag niet voor de begindatum liggen.")
+
+
+def end_not_before_start(start: str, end: str, name: str, message=END_BEFORE_START):
     """A named database constraint: an optional end date is never before the start date."""
     return models.CheckConstraint(
         condition=models.Q(**{f"{end}__isnull": True})
         | models.Q(**{f"{end}__gte": models.F(start)}),
         name=name,
-        violation_error_message=_("De einddatum mag niet voor de begindatum liggen."),
+        violation_error_message=message,
     )
 
 

@@ -1,6 +1,9 @@
 """Targets (streefwaarden): what a figure should reach in a year."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,12 +17,18 @@ class Target(models.Model):
         help_text=_("De sleutel van de figuur, bijvoorbeeld 'subsidies.awarded'."),
     )
     year = models.PositiveSmallIntegerField(
-        _("jaar"), help_text=_("Het verslagjaar van de streefwaarde.")
+        _("jaar"),
+        validators=[
+            MinValueValidator(2000, _("Kies een jaar tussen 2000 en 2100.")),
+            MaxValueValidator(2100, _("Kies een jaar tussen 2000 en 2100.")),
+        ],
+        help_text=_("Het verslagjaar van de streefwaarde."),
     )
     value = models.DecimalField(
         _("streefwaarde"),
         max_digits=14,
         decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"), _("Een streefwaarde kan niet negatief zijn."))],
         help_text=_("Het getal dat we willen halen."),
     )
     note = models.CharField(

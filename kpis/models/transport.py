@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,7 +60,10 @@ class TransportReservation(ReportDated):
         help_text=_("'maand' als de rij een maandtotaal van de vervoerder is."),
     )
     quantity = models.PositiveIntegerField(
-        _("aantal"), default=1, help_text=_("Aantal reserveringen (minstens 1).")
+        _("aantal"),
+        default=1,
+        validators=[MinValueValidator(1, _("Het aantal reserveringen is minstens 1."))],
+        help_text=_("Aantal reserveringen (minstens 1)."),
     )
 
     objects = TransportQuerySet.as_manager()

@@ -1,0 +1,237 @@
+"""Small record makers: ``make_<model>(**overrides)`` saves one valid record.
+
+Each maker fills every required field with a sensible default, creates the related
+records it needs (unless you pass them), and returns the saved instance. Pass any
+field as a keyword to override it. Names, codes and slugs get a running number so
+several records of the same model can coexist. Many-to-many fields are left empty;
+set them on the returned instance.
+
+The makers use ``Model.objects.create``: they do not run ``full_clean()``, so a test
+can also use them to write a deliberately invalid record.
+"""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+from kpis.models import (
+    Channel,
+    ChannelPost,
+    ChannelStatistic,
+    InformationPoint,
+    KnowledgeCircle,
+    KnowledgeCircleMeeting,
+    Organisation,
+    Province,
+    Publication,
+    SupportActivity,
+    SupportKind,
+    Target,
+    Testimonial,
+    Theme,
+    Training,
+    TransportReservation,
+)
+from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
+from subsidies.models import Funder, Subsidy
+
+_numbers = itertools.count(1)
+
+DAY = datetime.date(2021, 6, 15)
+"""The default date of every maker: mid-2021, the year of the demo report."""
+
+
+def _next() -> int:
+    return next(_numbers)
+
+
+# --- kpis: reference data ---------------------------------------------------
+
+
+def make_organisation(**overrides) -> Organisation:
+    """A library in Flevoland (pass ``province=`` for one elsewhere)."""
+    n = _next()
+    fields = {
+        "name": f"Bibliotheek {n}",
+        "code": f"bieb-{n}",
+        "kind": Organisation.Kind.LIBRARY,
+        "province": Province.FLEVOLAND,
+    }
+    return Organisation.objects.create(**{**fields, **overrides})
+
+
+def make_theme(**overrides) -> Theme:
+    """A maatschappelijke opgave."""
+    n = _next()
+    return Theme.objects.create(**{"name": f"Opgave {n}", "slug": f"opgave-{n}", **overrides})
+
+
+def make_channel(**overrides) -> Channel:
+    """An internal channel whose post count is reported."""
+    n = _next()
+    return Channel.objects.create(**{"name": f"Kanaal {n}", "slug": f"kanaal-{n}", **overrides})
+
+
+def make_support_kind(**overrides) -> SupportKind:
+    """A kind of support work (advice, process optimised, ...)."""
+    n = _next()
+    return SupportKind.objects.create(
+        **{"name": f"Ondersteuning {n}", "slug": f"ondersteuning-{n}", **overrides}
+    )
+
+
+# --- kpis: registrations ----------------------------------------------------
+
+
+def make_support_activity(**overrides) -> SupportActivity:
+    """Support work carried out on ``DAY``, of a new kind unless ``kind=`` is given."""
+    fields = {"title": f"Advies {_next()}", "carried_out_on": DAY}
+    if "kind" not in overrides:
+        fields["kind"] = make_support_kind()
+    return SupportActivity.objects.create(**{**fields, **overrides})
+
+
+def make_training(**overrides) -> Training:
+    """A training on ``DAY`` with 10 participants and no evaluation."""
+    fields = {"title": f"Training {_next()}", "held_on": DAY, "participants": 10}
+    return Training.objects.create(**{**fields, **overrides})
+
+
+def make_knowledge_circle(**overrides) -> KnowledgeCircle:
+    """A kenniskring started on ``DAY`` that still runs."""
+    fields = {"name": f"Kenniskring {_next()}", "started_on": DAY}
+    return KnowledgeCircle.objects.create(**{**fields, **overrides})
+
+
+def make_knowledge_circle_meeting(**overrides) -> KnowledgeCircleMeeting:
+    """A meeting on ``DAY`` of a new kenniskring unless ``circle=`` is given."""
+    fields = {"held_on": DAY, "participants": 8}
+    if "circle" not in overrides:
+        fields["circle"] = make_knowledge_circle()
+    return KnowledgeCircleMeeting.objects.create(**{**fields, **overrides})
+
+
+def make_channel_post(**overrides) -> ChannelPost:
+    """A post on ``DAY`` on a new channel unless ``channel=`` is given."""
+    fields = {"title": f"Bericht {_next()}", "published_on": DAY}
+    if "channel" not in overrides:
+        fields["channel"] = make_channel()
+    return ChannelPost.objects.create(**{**fields, **overrides})
+
+
+def make_channel_statistic(**overrides) -> ChannelStatistic:
+    """June 2021 views of a new channel unless ``channel=`` is given."""
+    fields = {
+        "period_start": datetime.date(2021, 6, 1),
+        "period_end": datetime.date(2021, 6, 30),
+        "views": 1000,
+    }
+    if "channel" not in overrides:
+        fields["channel"] = make_channel()
+    return ChannelStatistic.objects.create(**{**fields, **overrides})
+
+
+def make_publication(**overrides) -> Publication:
+    """A kennisversterker sent on ``DAY``."""
+    fields = {
+        "kind": Publication.Kind.KENNISVERSTERKER,
+        "title": f"Kennisversterker {_next()}",
+        "published_on": DAY,
+    }
+    return Publication.objects.create(**{**fields, **overrides})
+
+
+def make_information_point(**overrides) -> InformationPoint:
+    """An IDO opened on ``DAY`` and still open, run by a new library unless given."""
+    n = _next()
+    fields = {"name": f"IDO {n}", "location": f"Vestiging {n}", "opened_on": DAY}
+    if "organisation" not in overrides:
+        fields["organisation"] = make_organisation()
+    return InformationPoint.objects.create(**{**fields, **overrides})
+
+
+def make_testimonial(**overrides) -> Testimonial:
+    """A quote given on ``DAY`` that may be published."""
+    fields = {
+        "text": "Heel inspirerend!",
+        "person": "Lezer",
+        "given_on": DAY,
+        "publication_allowed": True,
+    }
+    return Testimonial.objects.create(**{**fields, **overrides})
+
+
+def make_transport(**overrides) -> TransportReservation:
+    """One reservation on ``DAY`` between two new Flevoland libraries unless given."""
+    fields = {"delivered_on": DAY, "quantity": 1}
+    if "origin" not in overrides:
+        fields["origin"] = make_organisation()
+    if "destination" not in overrides:
+        fields["destination"] = make_organisation()
+    return TransportReservation.objects.create(**{**fields, **overrides})
+
+
+def make_target(**overrides) -> Target:
+    """A 2021 target for ``subsidies.awarded`` (override ``key``/``year`` for more than one)."""
+    fields = {"key": "subsidies.awarded", "year": 2021, "value": Decimal("5")}
+    return Target.objects.create(**{**fields, **overrides})
+
+
+# --- projects ----------------------------------------------------------------
+
+
+def make_project(**overrides) -> Project:
+    """A provincial project started on ``DAY`` that still runs."""
+    return Project.objects.create(**{"title": f"Project {_next()}", "started_on": DAY, **overrides})
+
+
+def make_fund(**overrides) -> Fund:
+    """A fund for project applications."""
+    n = _next()
+    return Fund.objects.create(**{"name": f"Fonds {n}", "slug": f"fonds-{n}", **overrides})
+
+
+def make_project_application(**overrides) -> ProjectApplication:
+    """A pending application submitted on ``DAY`` by a new library to a new fund."""
+    fields = {"title": f"Aanvraag {_next()}", "submitted_on": DAY}
+    if "applicant" not in overrides:
+        fields["applicant"] = make_organisation()
+    if "fund" not in overrides:
+        fields["fund"] = make_fund()
+    return ProjectApplication.objects.create(**{**fields, **overrides})
+
+
+def make_guided_trajectory(**overrides) -> GuidedTrajectory:
+    """A guided trajectory started on ``DAY`` that still runs."""
+    fields = {
+        "title": f"Traject {_next()}",
+        "national_assignment": "Digitaal Burgerschap",
+        "started_on": DAY,
+    }
+    return GuidedTrajectory.objects.create(**{**fields, **overrides})
+
+
+# --- subsidies ---------------------------------------------------------------
+
+
+def make_funder(**overrides) -> Funder:
+    """A subsidy giver."""
+    n = _next()
+    return Funder.objects.create(
+        **{"name": f"Subsidiegever {n}", "slug": f"subsidiegever-{n}", **overrides}
+    )
+
+
+def make_subsidy(**overrides) -> Subsidy:
+    """A subsidy of € 10.000 applied for on 1 March 2021, still undecided.
+
+    For an awarded one pass ``status=Subsidy.Status.AWARDED, awarded_on=<date>``.
+    """
+    fields = {
+        "title": f"Subsidie {_next()}",
+        "amount": Decimal("10000.00"),
+        "applied_on": datetime.date(2021, 3, 1),
+    }
+    if "funder" not in overrides:
+        fields["funder"] = make_funder()
+    return Subsidy.objects.create(**{**fields, **overrides})
