@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from kpis.models.base import END_BEFORE_START, Registration, end_not_before_start
 from kpis.models.organisations import SlugNaturalKeyManager
 
-
 DECIDED_BEFORE_SUBMITTED = _("Het besluit kan niet voor de indiening liggen.")
 
 
