@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from kpis import models as kpi_models
 from kpis import reporting
 from kpis.figures import Unit, declared_figures
-from kpis import models as kpi_models
 from tests.catalogue import expected_2021
 from tests.factories import make_channel, make_channel_post, make_target, make_testimonial
 
