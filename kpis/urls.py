@@ -9,4 +9,8 @@ urlpatterns = [
     path("<int:year>/", views.dashboard, name="dashboard"),
     path("<int:year>/report/", views.annual_report, name="report"),
     path("<int:year>/figures.json", views.figures_json, name="figures_json"),
+    path("<int:year>/figures.csv", views.figures_csv, name="figures_csv"),
+    path("<int:year>/figures.xlsx", views.figures_xlsx, name="figures_xlsx"),
+    path("figures.csv", views.figures_csv, name="all_figures_csv"),
+    path("figures.xlsx", views.figures_xlsx, name="all_figures_xlsx"),
 ]

@@ -1,6 +1,7 @@
 """Public figure pages: thin views over ``kpis.reporting``."""
 
 import datetime
+from decimal import Decimal
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from kpis import reporting
+from kpis import exports, reporting
 from kpis.figures import Figure
 from kpis.models import Testimonial
 from kpis.tables import ComparisonTable
@@ -78,35 +79,38 @@ def annual_report(request, year: int):
     )
 
 
-def _number(value):
-    """Plain JSON numbers: integers stay integers, money keeps its cents."""
-    if value is None or isinstance(value, int):
-        return value
-    return float(value)
-
-
-def figure_rows(report: reporting.YearReport) -> list[dict]:
-    """The machine-readable figures; the JSON and the CSV/XLSX exports share these rows."""
-    return [
-        {
-            "key": item.key,
-            "label": str(item.figure.label),
-            "section": item.figure.section_label,
-            "unit": item.figure.unit.value,
-            "kind": item.figure.kind.value,
-            "year": report.year,
-            "value": _number(item.value),
-            "target": _number(item.target),
-            "detail": item.detail,
-        }
-        for item in report.figures
-    ]
-
-
 @require_safe
 def figures_json(request, year: int):
     report = _history_or_404(year).for_year(year)
-    rows = [{k: v for k, v in row.items() if k != "year"} for row in figure_rows(report)]
+    rows = [
+        {k: _json_number(v) for k, v in row.items() if k != "year"}
+        for row in exports.figure_rows(report)
+    ]
     return JsonResponse(
         {"year": year, "figures": rows}, json_dumps_params={"ensure_ascii": False, "indent": 1}
     )
+
+
+def _json_number(value):
+    """JSON numbers, not strings: money keeps its cents (263568.5), counts stay integers."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _export(year: int | None, response_for, extension: str):
+    if year is None:
+        history = reporting.history()
+        years, name = history.years, "alle-jaren"
+    else:
+        history = _history_or_404(year)
+        years, name = [year], str(year)
+    return response_for(exports.export_rows(history, years), f"bnf-figuren-{name}.{extension}")
+
+
+@require_safe
+def figures_csv(request, year: int | None = None):
+    return _export(year, exports.csv_response, "csv")
+
+
+@require_safe
+def figures_xlsx(request, year: int | None = None):
+    return _export(year, exports.xlsx_response, "xlsx")

@@ -158,3 +158,96 @@ def test_staff_get_a_link_to_the_records_behind_each_figure(client, demo_2021, c
     assert len(links) == len(declared_figures())
     for link in links:
         assert client.get(html.unescape(link)).status_code == 200, link
+
+
+def _csv_rows(response):
+    import csv
+    import io
+
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:], newline="")))
+
+
+def _xlsx_rows(response):
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    header, *rows = list(sheet.values)
+    # Empty trailing cells (no target) are not stored: pad them back.
+    return [
+        dict(zip(header, [*row, *[None] * (len(header) - len(row))], strict=True)) for row in rows
+    ]
+
+
+def test_figure_csv_and_xlsx_equal_figures_json(client, demo_2021):
+    json_rows = client.get("/2021/figures.json").json()["figures"]
+    csv_rows = _csv_rows(client.get("/2021/figures.csv"))
+    xlsx_rows = _xlsx_rows(client.get("/2021/figures.xlsx"))
+    assert [r["key"] for r in csv_rows] == [r["key"] for r in json_rows]
+    assert list(csv_rows[0]) == [
+        "key",
+        "label",
+        "section",
+        "unit",
+        "kind",
+        "year",
+        "value",
+        "target",
+    ]
+    for expected, from_csv, from_xlsx in zip(json_rows, csv_rows, xlsx_rows, strict=True):
+        for column in ("key", "label", "section", "unit", "kind"):
+            assert from_csv[column] == expected[column] == from_xlsx[column]
+        assert Decimal(from_csv["value"]) == Decimal(str(expected["value"]))
+        assert Decimal(str(from_xlsx["value"])) == Decimal(str(expected["value"]))
+        assert from_csv["year"] == "2021" and from_xlsx["year"] == 2021
+    amount = next(r for r in csv_rows if r["key"] == "subsidies.awarded_amount")
+    assert amount["value"] == "263568.00"
+    views = next(r for r in csv_rows if r["key"] == "communication.website_views")
+    assert views["value"] == "14513"
+    assert "geïmplementeerd" in next(
+        r["label"] for r in csv_rows if r["key"] == "positioning.provincial_projects"
+    )
+
+
+def test_the_all_years_export_has_one_row_per_key_per_year(client, demo_2021):
+    rows = _csv_rows(client.get("/figures.csv"))
+    years = reporting.history().years
+    assert len(rows) == len(declared_figures()) * len(years)
+    assert {(r["key"], r["year"]) for r in rows} == {
+        (f.key, str(y)) for f in declared_figures() for y in years
+    }
+    targets = [r for r in rows if r["year"] == "2022" and r["target"]]
+    assert targets, "the demo's 2022 ambitions are exported as targets"
+    assert len(_xlsx_rows(client.get("/figures.xlsx"))) == len(rows)
+
+
+@pytest.mark.parametrize(
+    "label", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+)
+def test_a_formula_in_a_text_cell_is_neutralised_in_the_figure_exports(client, monkeypatch, label):
+    """Labels are text that can come from admin records; none may run as a formula."""
+    import dataclasses
+
+    from kpis import reporting as reporting_module
+
+    figures = reporting_module.declared_figures()
+    figures[0] = dataclasses.replace(figures[0], label=label)
+    monkeypatch.setattr(reporting_module, "declared_figures", lambda: figures)
+    make_channel_post(published_on=datetime.date(2021, 3, 1))
+    for rows in (
+        _csv_rows(client.get("/2021/figures.csv")),
+        _xlsx_rows(client.get("/2021/figures.xlsx")),
+    ):
+        assert rows[0]["label"] == "'" + label
+        assert all(isinstance(r["value"], (str, int, float)) for r in rows)
+
+
+def test_negative_numbers_stay_numbers_in_exports():
+    from kpis.exports import neutralise_formula
+
+    assert neutralise_formula(-5) == -5
+    assert neutralise_formula(Decimal("-1.50")) == Decimal("-1.50")
+    assert neutralise_formula("-5") == "'-5"
