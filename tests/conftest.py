@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import transaction
 
 
 @pytest.fixture
@@ -27,7 +29,27 @@ def coordinator_client(client, coordinator):
 
 @pytest.fixture
 def demo_2021(db):
-    """The 2021 annual report entered as individual records (fixtures/bnf_2021.json)."""
-    from django.core.management import call_command
+    """The 2021 annual report entered as individual records (fixtures/bnf_2021.json).
 
+    Loads per test; for many read-only tests put them in a class that uses
+    ``demo_data`` instead, which loads once per class.
+    """
     call_command("loaddata", "bnf_2021", verbosity=0)
+
+
+@pytest.fixture(scope="class")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo fixture loaded once for a whole test class.
+
+    It lives in an outer transaction that is rolled back after the class; each test
+    still runs in its own savepoint (pytest-django's ``db``), so tests stay isolated.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("loaddata", "bnf_2021", verbosity=0)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
