@@ -19,7 +19,12 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "shared" / "kpi-catalogue.md"
+SHARED_CATALOGUE = Path(__file__).resolve().parents[2] / "shared" / "kpi-catalogue.md"
+"""The product's catalogue, beside the project where developers and CI have it."""
+REPO_CATALOGUE = Path(__file__).resolve().parent / "kpi-catalogue.md"
+"""A copy in the repository, so a fresh clone alone can run the tests; a test keeps the
+two identical wherever the shared one exists."""
+CATALOGUE_PATH = SHARED_CATALOGUE if SHARED_CATALOGUE.exists() else REPO_CATALOGUE
 
 Value = Decimal | tuple[str, int]
 

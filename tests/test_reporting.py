@@ -228,3 +228,13 @@ class TestWithThe2021Demo:
         assert report["subsidies.awarded_amount"].value == Decimal("263568.00")
         assert str(report["subsidies.awarded_amount"].value) == "263568.00"
         assert isinstance(report["subsidies.awarded"].value, int)
+
+
+def test_the_catalogue_copy_in_the_repository_matches_the_shared_catalogue():
+    from tests.catalogue import REPO_CATALOGUE, SHARED_CATALOGUE
+
+    if not SHARED_CATALOGUE.exists():
+        pytest.skip("no ../shared beside this clone; the copy is all there is")
+    assert REPO_CATALOGUE.read_text(encoding="utf-8") == SHARED_CATALOGUE.read_text(
+        encoding="utf-8"
+    )
