@@ -18,6 +18,8 @@ from kpis.models import (
     Channel,
     ChannelPost,
     ChannelStatistic,
+    ClosedYear,
+    ImportBatch,
     InformationPoint,
     KnowledgeCircle,
     KnowledgeCircleMeeting,
@@ -31,6 +33,7 @@ from kpis.models import (
     Theme,
     Training,
     TransportReservation,
+    YearReopening,
 )
 from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
 from subsidies.models import Funder, Subsidy
@@ -39,6 +42,7 @@ _numbers = itertools.count(1)
 
 DAY = datetime.date(2021, 6, 15)
 """The default date of every maker: mid-2021, the year of the demo report."""
+DAY_TIME = datetime.datetime(2021, 6, 15, 12, 0, tzinfo=datetime.UTC)
 
 
 def _next() -> int:
@@ -175,6 +179,29 @@ def make_target(**overrides) -> Target:
     """A 2021 target for ``subsidies.awarded`` (override ``key``/``year`` for more than one)."""
     fields = {"key": "subsidies.awarded", "year": 2021, "value": Decimal("5")}
     return Target.objects.create(**{**fields, **overrides})
+
+
+def make_closed_year(**overrides) -> ClosedYear:
+    """A closed year far from the data (pass ``year=2021`` to lock the demo year), with an
+    empty snapshot; the year-closing service makes real ones."""
+    return ClosedYear.objects.create(**{"year": 2099 - _next() % 50, **overrides})
+
+
+def make_year_reopening(**overrides) -> YearReopening:
+    """A logged reopening of 2021."""
+    fields = {"year": 2021, "reason": "Correctie", "closed_at": DAY_TIME}
+    return YearReopening.objects.create(**{**fields, **overrides})
+
+
+def make_import_batch(**overrides) -> ImportBatch:
+    """An import batch of transport reservations with a unique checksum."""
+    n = _next()
+    fields = {
+        "model_label": "kpis.transportreservation",
+        "file_name": f"transport-{n}.csv",
+        "checksum": f"{n:064x}",
+    }
+    return ImportBatch.objects.create(**{**fields, **overrides})
 
 
 # --- projects ----------------------------------------------------------------

@@ -25,6 +25,7 @@ from kpis.models import (
     Channel,
     ChannelPost,
     ChannelStatistic,
+    ImportBatch,
     InformationPoint,
     KnowledgeCircle,
     KnowledgeCircleMeeting,
@@ -113,6 +114,13 @@ def _duplicate_meeting() -> Write:
 def _duplicate_target() -> Write:
     target = f.make_target()
     return _create(Target, key=target.key, year=target.year, value=Decimal("9"))
+
+
+def _duplicate_batch() -> Write:
+    batch = f.make_import_batch()
+    return _create(
+        ImportBatch, model_label=batch.model_label, checksum=batch.checksum, file_name="x.csv"
+    )
 
 
 def _transport_to_itself() -> Write:
@@ -303,6 +311,17 @@ VIOLATIONS: list[tuple] = [
         "target year 2101",
         lambda: _update(f.make_target(), year=2101),
     ),
+    # closing and imports
+    (
+        "reopening_has_reason",
+        "reopening without a reason",
+        lambda: _update(f.make_year_reopening(), reason=""),
+    ),
+    (
+        "importbatch_unique_file",
+        "the same file imported twice",
+        lambda: _duplicate_batch(),
+    ),
 ]
 
 # Constraints on a PositiveIntegerField: Django gives that column its own CHECK (>= 0),
@@ -366,6 +385,9 @@ MAKERS: dict[type[models.Model], Callable[..., models.Model]] = {
     GuidedTrajectory: f.make_guided_trajectory,
     Funder: f.make_funder,
     Subsidy: f.make_subsidy,
+    ImportBatch: f.make_import_batch,
+    kpis_models.ClosedYear: f.make_closed_year,
+    kpis_models.YearReopening: f.make_year_reopening,
 }
 
 

@@ -5,9 +5,11 @@ from .activities import (
     SupportKind,
     Training,
 )
-from .base import Registration, ReportDated
+from .base import ClosedYearError, Registration, ReportDated
+from .closing import ClosedYear, YearReopening
 from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
+from .imports import ImportBatch
 from .organisations import Organisation, Province, Theme
 from .targets import Target
 from .testimonials import Testimonial
@@ -15,6 +17,10 @@ from .transport import TransportReservation
 
 __all__ = [
     "Channel",
+    "ClosedYear",
+    "ClosedYearError",
+    "ImportBatch",
+    "YearReopening",
     "ChannelPost",
     "ChannelStatistic",
     "InformationPoint",

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import Registration, end_not_before_start, non_negative
+from .base import Registration, end_not_before_start, ensure_years_open, non_negative
 from .organisations import SlugNaturalKeyManager
 
 
@@ -185,6 +185,11 @@ class KnowledgeCircle(Registration):
 
     def __str__(self):
         return self.name
+
+    def delete(self, *args, **kwargs):
+        # Its meetings go with it: none of them may lie in a closed year either.
+        ensure_years_open(self.meetings.report_years())
+        return super().delete(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -3,13 +3,41 @@
 import datetime
 from typing import ClassVar
 
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class ClosedYearError(ValidationError):
+    """A write that would change the figures of a year whose report is published."""
+
+
+def closed_year_message(year: int) -> str:
+    return _(
+        "Het jaar %(year)s is afgesloten: registraties uit dat jaar kunnen niet meer "
+        "worden toegevoegd, gewijzigd of verwijderd. Een coördinator kan het jaar heropenen."
+    ) % {"year": year}
+
+
+def ensure_years_open(years) -> None:
+    """Refuse (ClosedYearError) if any of ``years`` is closed. One query, or none."""
+    years = {year for year in years if year}
+    if not years:
+        return
+    closed = apps.get_model("kpis", "ClosedYear").objects.filter(year__in=years)
+    first = closed.order_by("year").values_list("year", flat=True).first()
+    if first is not None:
+        raise ClosedYearError(closed_year_message(first), code="closed_year")
+
+
 class ReportDatedQuerySet(models.QuerySet):
-    """Queries by report year, for any model that names its ``report_date_field``."""
+    """Queries by report year, for any model that names its ``report_date_field``.
+
+    Bulk writes (``update``, ``delete``, ``bulk_create``) refuse to touch a closed year,
+    like ``save()`` and ``delete()`` on a single record do.
+    """
 
     def in_year(self, year: int):
         field = self.model.report_date_field
@@ -24,6 +52,23 @@ class ReportDatedQuerySet(models.QuerySet):
         field = self.model.report_date_field
         dates = self.exclude(**{f"{field}__isnull": True}).dates(field, "year")
         return [d.year for d in dates]
+
+    def update(self, **kwargs):
+        years = set(self.report_years())
+        new_date = kwargs.get(self.model.report_date_field)
+        if isinstance(new_date, datetime.date):
+            years.add(new_date.year)
+        ensure_years_open(years)
+        return super().update(**kwargs)
+
+    def delete(self):
+        ensure_years_open(self.report_years())
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        ensure_years_open({obj.report_year for obj in objs})
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class ReportDated(models.Model):
@@ -42,6 +87,15 @@ class ReportDated(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        ensure_years_open({self.report_year, self._stored_year()})
+        super().save(*args, **kwargs)
+        self._stored_report_date = self.report_date
+
+    def delete(self, *args, **kwargs):
+        ensure_years_open({self._stored_year() or self.report_year})
+        return super().delete(*args, **kwargs)
+
     @property
     def report_date(self) -> datetime.date | None:
         return getattr(self, self.report_date_field)
@@ -50,6 +104,35 @@ class ReportDated(models.Model):
     def report_year(self) -> int | None:
         date = self.report_date
         return date.year if date else None
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if cls.report_date_field in field_names:
+            instance._stored_report_date = instance.report_date
+        return instance
+
+    def _stored_year(self) -> int | None:
+        """The report year as the database has it, so moving a record out of a closed
+        year is refused as well as moving one in."""
+        if self._state.adding or self.pk is None:
+            return None
+        if not hasattr(self, "_stored_report_date"):
+            self._stored_report_date = (
+                type(self)
+                ._base_manager.filter(pk=self.pk)
+                .values_list(self.report_date_field, flat=True)
+                .first()
+            )
+        stored = self._stored_report_date
+        return stored.year if stored else None
+
+    def clean(self):
+        super().clean()
+        try:
+            ensure_years_open({self.report_year, self._stored_year()})
+        except ClosedYearError as error:
+            raise ValidationError({self.report_date_field: error.messages}) from error
 
 
 class Registration(ReportDated):

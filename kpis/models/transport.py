@@ -66,6 +66,17 @@ class TransportReservation(ReportDated):
         help_text=_("Aantal reserveringen (minstens 1)."),
     )
 
+    import_batch = models.ForeignKey(
+        "kpis.ImportBatch",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="transport_rows",
+        verbose_name=_("importbatch"),
+        help_text=_("Het bestand waarmee deze rij is geïmporteerd; leeg bij invoer met de hand."),
+    )
+
     objects = TransportQuerySet.as_manager()
 
     class Meta:

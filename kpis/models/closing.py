@@ -1,0 +1,85 @@
+"""Year closing: once a year's report is published its records stay as they are."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ClosedYear(models.Model):
+    """A closed report year, with the figures as they were published.
+
+    While this record exists, every registration dated in ``year`` refuses creation,
+    change and deletion (see ``kpis.models.base.ensure_years_open``).
+    """
+
+    year = models.PositiveSmallIntegerField(
+        _("jaar"), unique=True, help_text=_("Het verslagjaar dat is afgesloten.")
+    )
+    closed_at = models.DateTimeField(
+        _("afgesloten op"), default=timezone.now, help_text=_("Moment van afsluiten.")
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("afgesloten door"),
+        help_text=_("De coördinator die het jaar afsloot."),
+    )
+    snapshot = models.JSONField(
+        _("vastgestelde cijfers"),
+        default=list,
+        help_text=_("Alle figuren van het jaar zoals ze bij het afsluiten waren."),
+    )
+
+    class Meta:
+        verbose_name = _("afgesloten jaar")
+        verbose_name_plural = _("afgesloten jaren")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
+
+
+class YearReopening(models.Model):
+    """The log of reopened years: who, when, why, and what had been published."""
+
+    year = models.PositiveSmallIntegerField(_("jaar"), help_text=_("Het heropende jaar."))
+    reopened_at = models.DateTimeField(
+        _("heropend op"), default=timezone.now, help_text=_("Moment van heropenen.")
+    )
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("heropend door"),
+        help_text=_("De coördinator die het jaar heropende."),
+    )
+    reason = models.TextField(_("reden"), help_text=_("Waarom het jaar is heropend."))
+    closed_at = models.DateTimeField(
+        _("was afgesloten op"), help_text=_("Wanneer het jaar daarvoor was afgesloten.")
+    )
+    snapshot = models.JSONField(
+        _("cijfers zoals vastgesteld"),
+        default=list,
+        help_text=_("De figuren zoals ze bij het afsluiten waren vastgesteld."),
+    )
+
+    class Meta:
+        verbose_name = _("heropend jaar")
+        verbose_name_plural = _("heropende jaren")
+        ordering = ["-reopened_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""),
+                name="reopening_has_reason",
+                violation_error_message=_("Geef een reden voor het heropenen."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year} ({self.reopened_at:%d-%m-%Y})"
