@@ -9,18 +9,29 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from kpis import exports, reporting
+from kpis import closing, exports, reporting
 from kpis.figures import Figure
-from kpis.models import Testimonial
+from kpis.models import ClosedYear, Testimonial
 from kpis.tables import ComparisonTable
 
 
 def _history_or_404(year: int) -> reporting.History:
-    """All figures, or 404 for a year without records or targets (except the current one)."""
+    """All figures, or 404 for a year without records, targets or closing (bar this year)."""
     history = reporting.history()
-    if year not in history.years and year != datetime.date.today().year:
+    if (
+        year not in history.years
+        and year != datetime.date.today().year
+        and not ClosedYear.objects.filter(year=year).exists()
+    ):
         raise Http404(f"Geen gegevens voor {year}.")
     return history
+
+
+def _closed_year(year: int, report: reporting.YearReport) -> dict:
+    """The year's closing, if any, and any drift of the live figures from the published."""
+    closed = ClosedYear.objects.select_related("closed_by").filter(year=year).first()
+    drift = closing.differences(closed, report) if closed else []
+    return {"closed": closed, "drift": drift}
 
 
 def admin_records_url(figure: Figure, year: int) -> str:
@@ -54,6 +65,7 @@ def dashboard(request, year: int):
             "testimonials": Testimonial.objects.published()
             .in_year(year)
             .select_related("organisation"),
+            **_closed_year(year, report),
         },
     )
 
@@ -75,6 +87,7 @@ def annual_report(request, year: int):
             "testimonials": Testimonial.objects.published()
             .in_year(year)
             .select_related("organisation"),
+            **_closed_year(year, report),
         },
     )
 
@@ -86,9 +99,15 @@ def figures_json(request, year: int):
         {k: _json_number(v) for k, v in row.items() if k != "year"}
         for row in exports.figure_rows(report)
     ]
-    return JsonResponse(
-        {"year": year, "figures": rows}, json_dumps_params={"ensure_ascii": False, "indent": 1}
-    )
+    state = _closed_year(year, report)
+    closed = state["closed"]
+    data = {
+        "year": year,
+        "closed_on": closed.closed_at.date().isoformat() if closed else None,
+        "differs_from_published": [d.key for d in state["drift"]],
+        "figures": rows,
+    }
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
 
 
 def _json_number(value):
@@ -97,13 +116,20 @@ def _json_number(value):
 
 
 def _export(year: int | None, response_for, extension: str):
+    closed = None
     if year is None:
         history = reporting.history()
         years, name = history.years, "alle-jaren"
     else:
         history = _history_or_404(year)
         years, name = [year], str(year)
-    return response_for(exports.export_rows(history, years), f"bnf-figuren-{name}.{extension}")
+        closed = ClosedYear.objects.filter(year=year).first()
+        if closed:
+            name += f"-vastgesteld-{closed.closed_at.date().isoformat()}"
+    response = response_for(exports.export_rows(history, years), f"bnf-figuren-{name}.{extension}")
+    if closed:
+        response["X-BNF-Closed-On"] = closed.closed_at.date().isoformat()
+    return response
 
 
 @require_safe
