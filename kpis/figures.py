@@ -75,7 +75,8 @@ class Figure:
     ``field`` means "count distinct values of this field". ``STOCK`` counts records
     with ``date_field`` on or before 31 December and ``end_field`` empty or after it.
     ``MAX`` reports the record with the highest ``field`` and its ``title_field``.
-    ``admin_params`` narrow the admin list behind the figure for staff.
+    ``admin_params`` narrow the admin list behind the figure for staff; the year goes
+    in ``admin_year_param``.
     """
 
     key: str
@@ -91,6 +92,7 @@ class Figure:
     end_field: str | None = None
     title_field: str | None = None
     admin_params: dict[str, str] = dataclasses.field(default_factory=dict)
+    admin_year_param: str = "year"
 
     @property
     def year_field(self) -> str:
@@ -328,6 +330,7 @@ def static_figures() -> list[Figure]:
             unit=Unit.COUNT,
             model=InformationPoint,
             end_field="closed_on",
+            admin_year_param="open_at_end_of",
             definition=_(
                 "Aantal informatiepunten dat op 31 december open is: geopend op of voor die dag "
                 "en niet gesloten."
@@ -342,6 +345,7 @@ def static_figures() -> list[Figure]:
             model=TransportReservation,
             field="quantity",
             filter=within,
+            admin_params={"scope": "within"},
             definition=_(
                 "Som van de reserveringen geleverd tussen twee bibliotheken die allebei in de "
                 "provincie liggen."
@@ -356,6 +360,7 @@ def static_figures() -> list[Figure]:
             model=TransportReservation,
             field="quantity",
             filter=interprovincial,
+            admin_params={"scope": "interprovincial"},
             definition=_(
                 "Som van de reserveringen waarvan precies één van beide bibliotheken in de "
                 "provincie ligt (geleverd of ontvangen)."
@@ -374,7 +379,7 @@ def channel_figures(channels) -> list[Figure]:
             else Section.COMMUNICATION_EXTERNAL
         )
         on_channel = Q(channel_id=channel.pk)
-        params = {"channel__id__exact": str(channel.pk)}
+        params = {"channel__slug__exact": channel.slug}
         name = channel.name
         if channel.report_posts:
             figures.append(

@@ -37,7 +37,7 @@ def _closed_year(year: int, report: reporting.YearReport) -> dict:
 def admin_records_url(figure: Figure, year: int) -> str:
     """The admin list of the records behind a figure in a year (for staff)."""
     opts = figure.model._meta
-    params = {"year": year, **figure.admin_params}
+    params = {figure.admin_year_param: year, **figure.admin_params}
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     return f"{url}?{urlencode(params)}"
 

@@ -6,6 +6,12 @@ from django.core.management import call_command
 from django.db import transaction
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing takes about a second per password here; tests need no such strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def adviser(db):
     return User.objects.create_user("test-adviseur", password="adviseur-test-2021", is_staff=True)

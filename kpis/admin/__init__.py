@@ -1,0 +1,26 @@
+"""Data entry in the Django admin, one module per group of models (as in kpis/models/).
+
+``base`` holds what the projects and subsidies admins share with these.
+"""
+
+from . import (
+    activities,
+    closing,
+    communication,
+    digital,
+    organisations,
+    targets,
+    testimonials,
+    transport,
+)
+
+__all__ = [
+    "activities",
+    "closing",
+    "communication",
+    "digital",
+    "organisations",
+    "targets",
+    "testimonials",
+    "transport",
+]

@@ -1,0 +1,105 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from kpis.models import (
+    KnowledgeCircle,
+    KnowledgeCircleMeeting,
+    SupportActivity,
+    SupportKind,
+    Training,
+)
+
+from .base import (
+    ADVISER_FILTER,
+    ORGANISATIONS_FILTER,
+    REGISTRATION_FIELDSET,
+    THEMES_FILTER,
+    RegistrationAdmin,
+    RelatedCodeListFilter,
+    ReportDatedInline,
+    ReportYearFilter,
+)
+
+
+@admin.register(SupportKind)
+class SupportKindAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "description")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(SupportActivity)
+class SupportActivityAdmin(RegistrationAdmin):
+    list_display = ("title", "kind", "carried_out_on", "adviser")
+    list_filter = (
+        ReportYearFilter,
+        ("kind__slug", RelatedCodeListFilter),
+        THEMES_FILTER,
+        ADVISER_FILTER,
+    )
+    list_select_related = ("kind", "adviser")
+    search_fields = ("title", "notes")
+    autocomplete_fields = (*RegistrationAdmin.autocomplete_fields, "kind", "organisations")
+    fieldsets = (
+        (None, {"fields": ("title", "kind", "carried_out_on", "organisations")}),
+        REGISTRATION_FIELDSET,
+    )
+
+
+@admin.register(Training)
+class TrainingAdmin(RegistrationAdmin):
+    list_display = ("title", "held_on", "participants", "evaluation_score", "adviser")
+    list_filter = (ReportYearFilter, THEMES_FILTER, ORGANISATIONS_FILTER, ADVISER_FILTER)
+    list_select_related = ("adviser",)
+    search_fields = ("title", "notes")
+    autocomplete_fields = (*RegistrationAdmin.autocomplete_fields, "organisations")
+    fieldsets = (
+        (None, {"fields": ("title", "held_on", "organisations")}),
+        (
+            _("Deelnemers en evaluatie"),
+            {"fields": ("participants", "respondents", "evaluation_score")},
+        ),
+        REGISTRATION_FIELDSET,
+    )
+
+
+class KnowledgeCircleMeetingInline(ReportDatedInline):
+    model = KnowledgeCircleMeeting
+    fields = ("held_on", "topic", "participants", "adviser")
+    autocomplete_fields = ("adviser",)
+    extra = 1
+
+
+@admin.register(KnowledgeCircle)
+class KnowledgeCircleAdmin(RegistrationAdmin):
+    list_display = ("name", "started_on", "ended_on", "is_active", "adviser")
+    list_filter = (ReportYearFilter, THEMES_FILTER, ADVISER_FILTER)
+    list_select_related = ("adviser",)
+    search_fields = ("name", "notes")
+    autocomplete_fields = (*RegistrationAdmin.autocomplete_fields, "organisations")
+    inlines = (KnowledgeCircleMeetingInline,)
+    fieldsets = (
+        (None, {"fields": ("name", "started_on", "ended_on", "organisations")}),
+        REGISTRATION_FIELDSET,
+    )
+
+    def get_deletion_years(self, circle):
+        # Its meetings go with it, and they count in their own years.
+        return super().get_deletion_years(circle) | set(circle.meetings.report_years())
+
+    @admin.display(description=_("actief"), boolean=True, ordering="ended_on")
+    def is_active(self, circle):
+        return circle.ended_on is None
+
+
+@admin.register(KnowledgeCircleMeeting)
+class KnowledgeCircleMeetingAdmin(RegistrationAdmin):
+    list_display = ("circle", "held_on", "topic", "participants", "adviser")
+    list_filter = (ReportYearFilter, "circle", ADVISER_FILTER)
+    list_select_related = ("circle", "adviser")
+    search_fields = ("circle__name", "topic", "notes")
+    autocomplete_fields = (*RegistrationAdmin.autocomplete_fields, "circle")
+    fieldsets = (
+        (None, {"fields": ("circle", "held_on", "topic", "participants")}),
+        REGISTRATION_FIELDSET,
+    )

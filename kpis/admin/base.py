@@ -1,0 +1,315 @@
+"""Building blocks shared by the admins of every app.
+
+The admin is the data-entry screen for advisers, so these pieces carry the habits
+every registration form shares: the adviser defaults to whoever is logged in, the
+list filters on report year, numbers are typed and shown the Dutch way.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path, get_last_value_from_parameters
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from kpis.models import ClosedYearError, Organisation, Registration
+from kpis.models.base import ensure_years_open
+
+
+def format_euro(amount) -> str:
+    """'€ 12.500,00' (with a non-breaking space, so a list cell never splits it)."""
+    if amount is None:
+        return ""
+    return "€\xa0" + number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+class DutchDecimalField(forms.DecimalField):
+    """A decimal as a Dutch person types it: '263.568,50', '263568,50' or '€ 263.568,50'.
+
+    Django's own DecimalField renders as <input type="number"> and only reads the
+    Dutch separators when it is localized; this field always is, and tolerates a
+    euro sign and spaces pasted along from a spreadsheet.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs["localize"] = True
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(value.replace("€", "").split())
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.setdefault("inputmode", "decimal")
+        return attrs
+
+
+class ReportYearFilter(admin.SimpleListFilter):
+    """Filter on report year, for any model with a ``report_date_field``.
+
+    Lists only the years that have records, newest first; ``?year=2021`` is the link
+    the dashboard uses to show the records behind a figure.
+    """
+
+    title = _("verslagjaar")
+    parameter_name = "year"
+
+    def years(self, queryset) -> list[int]:
+        return queryset.report_years()
+
+    def in_year(self, queryset, year: int):
+        return queryset.in_year(year)
+
+    def lookups(self, request, model_admin):
+        years = self.years(model_admin.get_queryset(request))
+        return [(str(year), str(year)) for year in sorted(years, reverse=True)]
+
+    def has_output(self):
+        # Also when no record has a report date yet: the admin drops a filter without
+        # output, and with it the ?year= restriction a dashboard link relies on.
+        return bool(self.lookup_choices) or self.value() is not None
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        try:
+            return self.in_year(queryset, int(value))
+        except ValueError as error:  # "twintig", or a year no date can have
+            # The admin turns this into its usual "?e=1" redirect instead of a 500.
+            raise IncorrectLookupParameters(error) from error
+
+
+class AdviserListFilter(admin.RelatedFieldListFilter):
+    """Filter on adviser that lists staff members only, not every account."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to={"is_staff": True}
+        )
+
+
+class RelatedCodeListFilter(admin.FieldListFilter):
+    """Filter on a related record by its fixed code: ``?kind__slug__exact=advies``.
+
+    Use it with the path to the code, ``("kind__slug", RelatedCodeListFilter)``.
+    Unlike Django's id-based filter its links read well and stay the same in every
+    database the data is loaded into, so a figure can declare the link to its records.
+    """
+
+    limit_choices_to: dict = {}
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.lookup_kwarg = f"{field_path}__exact"
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_val = get_last_value_from_parameters(self.used_parameters, self.lookup_kwarg)
+        relation = get_fields_from_path(model, field_path)[-2]
+        self.title = relation.verbose_name
+        related = field.model._default_manager.filter(**self.limit_choices_to)
+        self.lookup_choices = [(getattr(obj, field.attname), str(obj)) for obj in related]
+
+    def expected_parameters(self):
+        return [self.lookup_kwarg]
+
+    def has_output(self):
+        # A chosen value always applies, even when there is nothing to choose between.
+        return len(self.lookup_choices) > 1 or self.lookup_val is not None
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        return {
+            f"{index}__c": models.Count(pk_attname, filter=models.Q(**{self.lookup_kwarg: code}))
+            for index, (code, _name) in enumerate(self.lookup_choices)
+        }
+
+    def choices(self, changelist):
+        facet_counts = self.get_facet_queryset(changelist) if changelist.add_facets else None
+        yield {
+            "selected": self.lookup_val is None,
+            "query_string": changelist.get_query_string(remove=[self.lookup_kwarg]),
+            "display": _("Alle"),
+        }
+        for index, (code, name) in enumerate(self.lookup_choices):
+            if facet_counts is not None:
+                name = f"{name} ({facet_counts[f'{index}__c']})"
+            yield {
+                "selected": self.lookup_val == code,
+                "query_string": changelist.get_query_string({self.lookup_kwarg: code}),
+                "display": name,
+            }
+
+
+class LibraryListFilter(RelatedCodeListFilter):
+    """Filter on an organisation by its code, listing libraries only.
+
+    For example ``("origin__code", LibraryListFilter)``: ``?origin__code__exact=fmb``.
+    """
+
+    limit_choices_to = {"kind": Organisation.Kind.LIBRARY}
+
+
+# list_filter entries most registrations share.
+ADVISER_FILTER = ("adviser", AdviserListFilter)
+THEMES_FILTER = ("themes__slug", RelatedCodeListFilter)
+ORGANISATIONS_FILTER = ("organisations__code", RelatedCodeListFilter)
+
+
+def closed_year_error(years) -> ClosedYearError | None:
+    try:
+        ensure_years_open(years)
+    except ClosedYearError as error:
+        return error
+    return None
+
+
+class ClosedYearInlineFormSet(BaseInlineFormSet):
+    """Inline rows of a closed year: unchanged ones stay as they are, deleting one is refused.
+
+    Without this, every save of the parent would re-validate the untouched rows of a
+    closed year and fail on them, and a ticked "verwijderen" would end in an error page.
+    """
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if i < self.initial_form_count():
+            # An existing row without changes is skipped by validation and by save.
+            form.empty_permitted = True
+        return form
+
+    def clean(self):
+        super().clean()
+        field = self.model.report_date_field
+        years = {form.initial[field].year for form in self.deleted_forms if form.initial.get(field)}
+        error = closed_year_error(years)
+        if error:
+            raise ValidationError(error.messages)
+
+
+class ReportDatedInline(admin.TabularInline):
+    """Rows of a report-dated model inside the form of their (report-dated) parent.
+
+    Read-only while the parent's own year is closed, as the parent's form is then.
+    """
+
+    formset = ClosedYearInlineFormSet
+
+    def parent_is_closed(self, parent) -> bool:
+        parent_admin = self.admin_site.get_model_admin(self.parent_model)
+        return bool(parent_admin.closed_year_error(parent))
+
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and not self.parent_is_closed(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self.parent_is_closed(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.parent_is_closed(obj)
+
+
+class ReportDatedAdmin(admin.ModelAdmin):
+    """Admin for a model whose ``report_date_field`` decides its report year.
+
+    Subclasses put ``ReportYearFilter`` first in ``list_filter``; the date drill-down
+    at the top of the list always follows the report date.
+
+    A record of a closed year opens read-only, with the reason on top, and cannot be
+    deleted, alone or in a bulk action; the models refuse such writes anyway, this
+    turns the refusal into something a person sees before trying.
+    """
+
+    list_per_page = 50
+    formfield_overrides = {
+        models.DecimalField: {"form_class": DutchDecimalField},
+        # Django 6 default; people paste links without a scheme.
+        models.URLField: {"assume_scheme": "https"},
+    }
+
+    @property
+    def date_hierarchy(self):
+        return self.model.report_date_field
+
+    def get_report_years(self, obj) -> set[int]:
+        """The report years whose figures a change of ``obj`` touches (as stored)."""
+        return {obj.report_year} - {None}
+
+    def get_deletion_years(self, obj) -> set[int]:
+        """The report years whose figures deleting ``obj`` touches, cascades included."""
+        return self.get_report_years(obj)
+
+    def closed_year_error(self, obj, *, deleting=False) -> ClosedYearError | None:
+        if obj is None or obj.pk is None:
+            return None
+        # Asked several times per page: remember the answer on the object.
+        cache = obj.__dict__.setdefault("_admin_closed_year_errors", {})
+        if deleting not in cache:
+            years = self.get_deletion_years(obj) if deleting else self.get_report_years(obj)
+            cache[deleting] = closed_year_error(years)
+        return cache[deleting]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and not self.closed_year_error(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and not self.closed_year_error(obj, deleting=True)
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        years = set().union(*(self.get_deletion_years(obj) for obj in objs))
+        error = closed_year_error(years)
+        if error:
+            # Listed as what the user may not delete; the admin then refuses the POST.
+            perms_needed.add(error.messages[0])
+        return to_delete, model_count, perms_needed, protected
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        error = self.closed_year_error(obj)
+        if error and request.method == "GET":
+            self.message_user(request, error.messages[0], messages.WARNING)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+# The fields every registration shares, as the last group of its form.
+REGISTRATION_FIELDSET = (
+    _("Registratie"),
+    {"fields": ("adviser", "themes", "notes")},
+)
+
+
+class RegistrationAdmin(ReportDatedAdmin):
+    """Admin for work an adviser registers (models subclassing ``Registration``).
+
+    The adviser defaults to the logged-in user: on the add form, and on saving a new
+    record (inline rows included) whose adviser was left empty. Subclasses extend
+    ``autocomplete_fields`` with their own relations and end their ``fieldsets`` with
+    REGISTRATION_FIELDSET.
+    """
+
+    autocomplete_fields = ("adviser", "themes")
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("adviser", request.user.pk)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        # Only new records: editing someone else's record must not make you its adviser.
+        if not change and obj.adviser_id is None:
+            obj.adviser = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            if isinstance(obj, Registration) and obj.pk is None and obj.adviser_id is None:
+                obj.adviser = request.user
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
