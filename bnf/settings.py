@@ -6,9 +6,11 @@ environment (see README, "Configuratie").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "django_tables2",
     "import_export",
     "kpis",
@@ -64,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Keep last: turns a locked-out login into the lockout page (templates/axes/).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bnf.urls"
@@ -130,6 +137,46 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Inlogpogingen (django-axes): the lock-out check runs before the password check.
+AUTHENTICATION_BACKENDS = [
+    "bnf.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After 5 failed logins for one username from one address, that combination is locked
+# for an hour from the last counted failure; attempts during the lock do not extend it,
+# and the right password during the lock is refused too. A success resets the count.
+# Coordinators can lift a lock early in the admin ("Access attempts": delete the row)
+# or with `manage.py axes_reset_username <naam>`.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
+AXES_COOLOFF_MESSAGE = _("Te veel mislukte inlogpogingen. Probeer het over een uur opnieuw.")
+# The client address: REMOTE_ADDR, or behind BNF_PROXY_COUNT reverse proxies that each
+# append to X-Forwarded-For, the entry our outermost proxy wrote (bnf.security.client_ip).
+# Set it only when the app cannot be reached around the proxies, or clients can pick
+# their own address; left at 0 behind a proxy, everyone shares the proxy's address.
+BNF_PROXY_COUNT = int(os.environ.get("BNF_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "bnf.security.client_ip"
+
+# Content-Security-Policy (django-csp) on every response: only our own scripts, styles
+# and images; no inline <script>, <style> or style="..." and no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # The province whose network this instance serves; transport rows between two of its
 # libraries count as "binnen de provincie", rows with one end elsewhere as interprovincial.
 BNF_HOME_PROVINCE = os.environ.get("BNF_HOME_PROVINCE", "flevoland")
@@ -145,7 +192,9 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    # Only makes the domain eligible: it goes on browsers' preload list when someone
+    # submits it (hstspreload.org, base domain only), which nobody does by accident.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -203,9 +203,7 @@ class TestWithThe2021Demo:
         assert "Bekijk de registraties" not in client.get("/2021/").content.decode()
         client.force_login(coordinator)
         page = client.get("/2021/").content.decode()
-        links = dict(
-            re.findall(r'data-key="([^"]+)".*?class="records" href="([^"]+)"', page, re.S)
-        )
+        links = dict(re.findall(r'data-key="([^"]+)".*?class="records" href="([^"]+)"', page, re.S))
         assert set(links) == {f.key for f in declared_figures()}
         report = reporting.year_report(2021)
         for key, link in links.items():

@@ -103,10 +103,6 @@ def test_production_settings_refuse_a_missing_or_weak_secret_key(secret):
     assert "DJANGO_SECRET_KEY moet in productie" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="security.W021: SECURE_HSTS_PRELOAD staat standaard uit; wacht op settings.py",
-)
 def test_production_settings_pass_the_deploy_check():
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env())
     assert result.returncode == 0, result.stdout + result.stderr
