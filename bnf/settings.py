@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "csp",
     "django_tables2",
     "import_export",
+    # Audit trail: who changed what, when, and how (see kpis/audit.py and the README).
+    "kpis.apps.AuditTrailConfig",  # django-auditlog
     "kpis",
     "projects",
     "subsidies",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Puts the user and the path ("admin", "import") on every audit log entry of a request.
+    "kpis.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -182,7 +186,16 @@ CONTENT_SECURITY_POLICY = {
 BNF_HOME_PROVINCE = os.environ.get("BNF_HOME_PROVINCE", "flevoland")
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Importing needs the add permission of the model, exporting its view permission (the
+# package's default lets every staff member import into and export from every model).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Audit trail (django-auditlog): kpis.audit registers the models and fields. The
+# correlation id of the entries of one request or command is made by kpis.audit,
+# never read from a header a client could set.
+AUDITLOG_CID_HEADER = None
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 

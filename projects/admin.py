@@ -6,6 +6,7 @@ from kpis.admin.base import (
     ORGANISATIONS_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
+    ImportExportAdmin,
     RegistrationAdmin,
     RelatedCodeListFilter,
     ReportYearFilter,
@@ -13,10 +14,17 @@ from kpis.admin.base import (
 )
 
 from .models import Fund, GuidedTrajectory, Project, ProjectApplication
+from .resources import (
+    FundResource,
+    GuidedTrajectoryResource,
+    ProjectApplicationResource,
+    ProjectResource,
+)
 
 
 @admin.register(Project)
-class ProjectAdmin(RegistrationAdmin):
+class ProjectAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [ProjectResource]
     list_display = ("title", "kind", "started_on", "ended_on", "adviser")
     list_filter = (
         ReportYearFilter,
@@ -36,14 +44,16 @@ class ProjectAdmin(RegistrationAdmin):
 
 
 @admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
+class FundAdmin(ImportExportAdmin, admin.ModelAdmin):
+    resource_classes = [FundResource]
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(ProjectApplication)
-class ProjectApplicationAdmin(RegistrationAdmin):
+class ProjectApplicationAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [ProjectApplicationResource]
     list_display = (
         "title",
         "applicant",
@@ -78,7 +88,8 @@ class ProjectApplicationAdmin(RegistrationAdmin):
 
 
 @admin.register(GuidedTrajectory)
-class GuidedTrajectoryAdmin(RegistrationAdmin):
+class GuidedTrajectoryAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [GuidedTrajectoryResource]
     list_display = ("title", "national_assignment", "started_on", "ended_on", "adviser")
     list_filter = (ReportYearFilter, THEMES_FILTER, ORGANISATIONS_FILTER, ADVISER_FILTER)
     list_select_related = ("adviser",)

@@ -5,6 +5,7 @@ from kpis.admin.base import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
+    ImportExportAdmin,
     RegistrationAdmin,
     RelatedCodeListFilter,
     ReportYearFilter,
@@ -12,18 +13,21 @@ from kpis.admin.base import (
 )
 
 from .models import Funder, Subsidy
+from .resources import FunderResource, SubsidyResource
 
 
 @admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
+class FunderAdmin(ImportExportAdmin, admin.ModelAdmin):
+    resource_classes = [FunderResource]
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Subsidy)
-class SubsidyAdmin(RegistrationAdmin):
+class SubsidyAdmin(ImportExportAdmin, RegistrationAdmin):
     # The report year is the award year: subsidies still pending have no year yet.
+    resource_classes = [SubsidyResource]
     list_display = (
         "title",
         "funder",

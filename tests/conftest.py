@@ -1,5 +1,7 @@
 """Shared set-up: named users as the product knows them, and small record makers."""
 
+import importlib
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -25,6 +27,37 @@ def coordinator(db):
 @pytest.fixture
 def outsider(db):
     return User.objects.create_user("buitenstaander", password="buiten-test-2021")
+
+
+@pytest.fixture
+def roles(db):
+    """The role groups (Adviseur, Coördinator, Provincie) by name.
+
+    The migration makes them; a test that flushes the database (a live-server test)
+    removes them, so they are made again here the way the migration does.
+    """
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from kpis.roles import ROLES
+
+    if Group.objects.filter(name__in=ROLES).count() < len(ROLES):
+        importlib.import_module("kpis.migrations.0004_roles").create_roles(apps, None)
+    return {group.name: group for group in Group.objects.filter(name__in=ROLES)}
+
+
+@pytest.fixture
+def make_role_user(roles):
+    """``make_role_user("Adviseur")``: a staff member with that role (no superuser)."""
+
+    def make(role, username=None, **fields):
+        user = User.objects.create_user(
+            username or f"test-{role.lower()}", password="rol-test-2021", is_staff=True, **fields
+        )
+        user.groups.add(roles[role])
+        return user
+
+    return make
 
 
 @pytest.fixture

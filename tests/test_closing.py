@@ -59,6 +59,8 @@ def test_a_closed_year_refuses_changes_and_deletions(closed_2021):
     with pytest.raises(ClosedYearError):
         ChannelPost.objects.filter(pk=post.pk).delete()
     with pytest.raises(ClosedYearError):
+        ChannelPost.objects.bulk_update([post], ["views"])
+    with pytest.raises(ClosedYearError):
         ChannelPost.objects.bulk_create(
             [ChannelPost(channel=post.channel, title="Bulk", published_on=IN_2021)]
         )

@@ -5,6 +5,7 @@
 
 from . import (
     activities,
+    audit,
     closing,
     communication,
     digital,
@@ -12,10 +13,12 @@ from . import (
     targets,
     testimonials,
     transport,
+    users,
 )
 
 __all__ = [
     "activities",
+    "audit",
     "closing",
     "communication",
     "digital",
@@ -23,4 +26,5 @@ __all__ = [
     "targets",
     "testimonials",
     "transport",
+    "users",
 ]

@@ -8,12 +8,20 @@ from kpis.models import (
     SupportKind,
     Training,
 )
+from kpis.resources import (
+    KnowledgeCircleMeetingResource,
+    KnowledgeCircleResource,
+    SupportActivityResource,
+    SupportKindResource,
+    TrainingResource,
+)
 
 from .base import (
     ADVISER_FILTER,
     ORGANISATIONS_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
+    ImportExportAdmin,
     RegistrationAdmin,
     RelatedCodeListFilter,
     ReportDatedInline,
@@ -22,14 +30,16 @@ from .base import (
 
 
 @admin.register(SupportKind)
-class SupportKindAdmin(admin.ModelAdmin):
+class SupportKindAdmin(ImportExportAdmin, admin.ModelAdmin):
+    resource_classes = [SupportKindResource]
     list_display = ("name", "slug", "description")
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(SupportActivity)
-class SupportActivityAdmin(RegistrationAdmin):
+class SupportActivityAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [SupportActivityResource]
     list_display = ("title", "kind", "carried_out_on", "adviser")
     list_filter = (
         ReportYearFilter,
@@ -47,7 +57,8 @@ class SupportActivityAdmin(RegistrationAdmin):
 
 
 @admin.register(Training)
-class TrainingAdmin(RegistrationAdmin):
+class TrainingAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [TrainingResource]
     list_display = ("title", "held_on", "participants", "evaluation_score", "adviser")
     list_filter = (ReportYearFilter, THEMES_FILTER, ORGANISATIONS_FILTER, ADVISER_FILTER)
     list_select_related = ("adviser",)
@@ -71,7 +82,8 @@ class KnowledgeCircleMeetingInline(ReportDatedInline):
 
 
 @admin.register(KnowledgeCircle)
-class KnowledgeCircleAdmin(RegistrationAdmin):
+class KnowledgeCircleAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [KnowledgeCircleResource]
     list_display = ("name", "started_on", "ended_on", "is_active", "adviser")
     list_filter = (ReportYearFilter, THEMES_FILTER, ADVISER_FILTER)
     list_select_related = ("adviser",)
@@ -93,7 +105,8 @@ class KnowledgeCircleAdmin(RegistrationAdmin):
 
 
 @admin.register(KnowledgeCircleMeeting)
-class KnowledgeCircleMeetingAdmin(RegistrationAdmin):
+class KnowledgeCircleMeetingAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [KnowledgeCircleMeetingResource]
     list_display = ("circle", "held_on", "topic", "participants", "adviser")
     list_filter = (ReportYearFilter, "circle", ADVISER_FILTER)
     list_select_related = ("circle", "adviser")

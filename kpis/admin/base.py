@@ -5,18 +5,27 @@ every registration form shares: the adviser defaults to whoever is logged in, th
 list filters on report year, numbers are typed and shown the Dutch way.
 """
 
+from collections import defaultdict
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path, get_last_value_from_parameters
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from import_export.results import RowResult
 
 from kpis.models import ClosedYearError, Organisation, Registration
 from kpis.models.base import ensure_years_open
+from kpis.resources.base import PREVIEW_ROWS, error_lines
 
 
 def format_euro(amount) -> str:
@@ -313,3 +322,120 @@ class RegistrationAdmin(ReportDatedAdmin):
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
+
+
+# --- import and export of files ---------------------------------------------------------
+
+
+class CSV(base_formats.CSV):
+    """CSV separated by commas (what we export), or by semicolons (what Dutch Excel saves)."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes) and self.encoding:
+            in_stream = in_stream.decode(self.encoding)
+        header = in_stream.split("\n", 1)[0]
+        if header.count(";") > header.count(","):
+            kwargs.setdefault("delimiter", ";")
+        return super().create_dataset(in_stream, **kwargs)
+
+
+class ImportExportAdmin(ImportExportMixin):
+    """CSV and XLSX import and export in an admin list, with the model's resource.
+
+    Put it before the admin base class and name the resource::
+
+        class ChannelPostAdmin(ImportExportAdmin, RegistrationAdmin):
+            resource_classes = [ChannelPostResource]
+
+    Importing is django-import-export's two steps: the file is checked and previewed
+    (nothing saved), then confirmed. Whatever step finds an error, nothing is saved:
+    also the confirmation rolls back on a row error (the data may have changed since
+    the preview, a year may have been closed). Importing needs the add and change
+    permission of the model, exporting the view permission.
+    """
+
+    import_formats = export_formats = (CSV, base_formats.XLSX)
+    import_template_name = "admin/import_export/bnf_import.html"
+    to_encoding = "utf-8-sig"  # with a BOM Excel reads the file as UTF-8 (accents intact)
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse):
+            self.add_import_context(request, response.context_data)
+        return response
+
+    def add_import_context(self, request, context):
+        resource_class = self.get_import_resource_classes(request)[0]
+        context["columns"] = resource_class.column_help()
+        context["preview_rows"] = PREVIEW_ROWS
+        result = context.get("result")
+        if result is not None:
+            context["error_lines"] = error_lines(result)
+            context["totals"] = result.totals
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        # Rolled back: show what went wrong, with the form to try again.
+        form = self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Importeren"),
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+            "result": result,
+            "import_error_display": self.import_error_display,
+        }
+        self.add_import_context(request, context)
+        messages.error(request, _("Er is niets geïmporteerd."))
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    def add_success_message(self, result, request):
+        totals = result.totals
+        messages.success(
+            request,
+            gettext(
+                "Import klaar: %(new)s nieuw, %(update)s bijgewerkt, %(skip)s ongewijzigd "
+                "(%(what)s)."
+            )
+            % {
+                "new": totals[RowResult.IMPORT_TYPE_NEW],
+                "update": totals[RowResult.IMPORT_TYPE_UPDATE],
+                "skip": totals[RowResult.IMPORT_TYPE_SKIP],
+                "what": self.model._meta.verbose_name_plural,
+            },
+        )
+
+    def generate_log_entries(self, result, request):
+        """One history entry per added or changed record, naming the file."""
+        if self.get_skip_admin_log():
+            return
+        flags = {
+            RowResult.IMPORT_TYPE_NEW: (ADDITION, _("Toegevoegd met import van %(file)s.")),
+            RowResult.IMPORT_TYPE_UPDATE: (CHANGE, _("Gewijzigd met import van %(file)s.")),
+        }
+        instances = defaultdict(list)
+        for row in result:
+            if row.import_type in flags and row.instance is not None:
+                instances[row.import_type].append(row.instance)
+        file_name = getattr(result, "file_name", None) or _("een bestand")
+        for import_type, objs in instances.items():
+            flag, message = flags[import_type]
+            LogEntry.objects.log_actions(
+                request.user.pk, objs, flag, change_message=str(message % {"file": file_name})
+            )

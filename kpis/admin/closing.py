@@ -1,15 +1,28 @@
-"""Year closings, reopenings and import batches: a record of what happened, read-only here.
+"""Year closings and reopenings: a record of what happened, read-only here.
 
 Closing and reopening go through ``kpis.closing`` (which stores the published figures
-and logs the reason); an import batch is made by the import. Deleting a batch here
-would delete its rows around the closed-year check, so that is not offered either.
+and logs the reason), from the pages "Jaar afsluiten" and "Heropenen" below, for
+users with the permission ``kpis.close_year`` (coordinators). Both ask for
+confirmation first: only a POST changes anything. Import batches have their own
+admin in ``imports``.
 """
 
-from django.contrib import admin
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import truncatechars
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models import ClosedYear, ImportBatch, YearReopening
+from kpis import closing, reporting
+from kpis.models import ClosedYear, YearReopening
+from kpis.roles import CLOSE_YEAR_PERMISSION
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,12 +38,150 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class CloseYearForm(forms.Form):
+    year = forms.TypedChoiceField(
+        label=_("Jaar"),
+        coerce=int,
+        error_messages={
+            "required": _("Kies het jaar dat u wilt afsluiten."),
+            "invalid_choice": _("Kies een jaar met registraties dat nog niet is afgesloten."),
+        },
+    )
+
+    def __init__(self, *args, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, str(year)) for year in years]
+
+
+class ReopenYearForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Waarom moet het jaar weer open? Dit komt in het logboek."),
+        error_messages={"required": _("Geef een reden voor het heropenen.")},
+    )
+
+
 @admin.register(ClosedYear)
 class ClosedYearAdmin(ReadOnlyAdmin):
-    list_display = ("year", "closed_at", "closed_by")
+    list_display = ("year", "closed_at", "closed_by", "reopen_link")
     list_select_related = ("closed_by",)
     search_fields = ("=year",)
     fields = ("year", "closed_at", "closed_by", "snapshot")
+    change_list_template = "admin/kpis/closedyear/change_list.html"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("afsluiten/", wrap(self.close_view), name="kpis_closedyear_close"),
+            path("<int:year>/heropenen/", wrap(self.reopen_view), name="kpis_closedyear_reopen"),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def may_close(request) -> bool:
+        return request.user.has_perm(CLOSE_YEAR_PERMISSION)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_close": self.may_close(request)}
+        return super().changelist_view(request, extra_context)
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if self.may_close(request) else [f for f in shown if f != "reopen_link"]
+
+    @admin.display(description=_("heropenen"))
+    def reopen_link(self, closed):
+        url = reverse("admin:kpis_closedyear_reopen", args=[closed.year])
+        return format_html('<a href="{}">{}</a>', url, _("Heropenen…"))
+
+    @staticmethod
+    def closable_years() -> list[int]:
+        """Years that have records and are not closed, newest first."""
+        closed = set(ClosedYear.objects.values_list("year", flat=True))
+        return sorted(set(reporting.history().data_years) - closed, reverse=True)
+
+    def _page(self, request, template, title, **context):
+        return TemplateResponse(
+            request,
+            f"admin/kpis/closedyear/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": title,
+                "changelist_url": reverse("admin:kpis_closedyear_changelist"),
+                **context,
+            },
+        )
+
+    def close_view(self, request):
+        """Choose a year, see the figures that will be frozen, confirm (POST) to close."""
+        if not self.may_close(request):
+            raise PermissionDenied
+        years = self.closable_years()
+        if request.method == "POST":
+            form = CloseYearForm(request.POST, years=years)
+            if form.is_valid():
+                year = form.cleaned_data["year"]
+                try:
+                    closed = closing.close_year(year, request.user)
+                except ValidationError as error:
+                    self.message_user(request, error.messages[0], messages.ERROR)
+                    return redirect("admin:kpis_closedyear_changelist")
+                message = gettext("Jaar %(year)s afgesloten; de cijfers zijn vastgesteld.") % {
+                    "year": year
+                }
+                self.log_addition(request, closed, message)
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect("admin:kpis_closedyear_changelist")
+        else:
+            form = CloseYearForm(request.GET if "year" in request.GET else None, years=years)
+            if form.is_bound and form.is_valid():
+                year = form.cleaned_data["year"]
+                report = reporting.year_report(year)
+                return self._page(
+                    request,
+                    "close_confirm.html",
+                    gettext("Jaar %(year)s afsluiten") % {"year": year},
+                    year=year,
+                    report=report,
+                    year_not_over=year >= datetime.date.today().year,
+                )
+        return self._page(
+            request, "close_choose.html", gettext("Jaar afsluiten"), form=form, years=years
+        )
+
+    def reopen_view(self, request, year):
+        """Ask for the reason, and reopen (POST) with it."""
+        if not self.may_close(request):
+            raise PermissionDenied
+        closed = get_object_or_404(ClosedYear.objects.select_related("closed_by"), year=year)
+        form = ReopenYearForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                reopening = closing.reopen_year(year, request.user, form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_error("reason", error.messages[0])
+            else:
+                message = gettext("Jaar %(year)s heropend. Reden: %(reason)s") % {
+                    "year": year,
+                    "reason": reopening.reason,
+                }
+                self.log_addition(request, reopening, message)
+                self.message_user(
+                    request,
+                    gettext("Jaar %(year)s is heropend; registraties kunnen weer veranderen.")
+                    % {"year": year},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:kpis_closedyear_changelist")
+        return self._page(
+            request,
+            "reopen.html",
+            gettext("Jaar %(year)s heropenen") % {"year": year},
+            closed=closed,
+            form=form,
+        )
 
 
 @admin.register(YearReopening)
@@ -45,21 +196,3 @@ class YearReopeningAdmin(ReadOnlyAdmin):
     @admin.display(description=_("reden"), ordering="reason")
     def short_reason(self, reopening):
         return truncatechars(reopening.reason, 80)
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnlyAdmin):
-    list_display = ("file_name", "model_label", "row_count", "imported_by", "imported_at", "source")
-    list_filter = ("model_label", "source")
-    list_select_related = ("imported_by",)
-    search_fields = ("file_name", "=checksum")
-    date_hierarchy = "imported_at"
-    fields = (
-        "file_name",
-        "model_label",
-        "row_count",
-        "checksum",
-        "imported_by",
-        "imported_at",
-        "source",
-    )

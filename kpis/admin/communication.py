@@ -2,11 +2,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Channel, ChannelPost, ChannelStatistic, Publication
+from kpis.resources import (
+    ChannelPostResource,
+    ChannelResource,
+    ChannelStatisticResource,
+    PublicationResource,
+)
 
 from .base import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
+    ImportExportAdmin,
     RegistrationAdmin,
     RelatedCodeListFilter,
     ReportDatedAdmin,
@@ -17,7 +24,8 @@ CHANNEL_FILTER = ("channel__slug", RelatedCodeListFilter)
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ImportExportAdmin, admin.ModelAdmin):
+    resource_classes = [ChannelResource]
     list_display = ("name", "slug", "audience", "report_posts", "report_engagement", "order")
     list_filter = ("audience", "report_posts", "report_engagement")
     search_fields = ("name", "slug")
@@ -29,7 +37,8 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChannelPost)
-class ChannelPostAdmin(RegistrationAdmin):
+class ChannelPostAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [ChannelPostResource]
     list_display = ("title", "channel", "published_on", "views", "likes", "adviser")
     list_filter = (ReportYearFilter, CHANNEL_FILTER, THEMES_FILTER, ADVISER_FILTER)
     list_select_related = ("channel", "adviser")
@@ -43,7 +52,8 @@ class ChannelPostAdmin(RegistrationAdmin):
 
 
 @admin.register(ChannelStatistic)
-class ChannelStatisticAdmin(ReportDatedAdmin):
+class ChannelStatisticAdmin(ImportExportAdmin, ReportDatedAdmin):
+    resource_classes = [ChannelStatisticResource]
     list_display = ("channel", "period_start", "period_end", "views", "visitors")
     list_filter = (ReportYearFilter, CHANNEL_FILTER)
     list_select_related = ("channel",)
@@ -56,7 +66,8 @@ class ChannelStatisticAdmin(ReportDatedAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(RegistrationAdmin):
+class PublicationAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [PublicationResource]
     list_display = ("title", "kind", "published_on", "recipients", "adviser")
     list_filter = (ReportYearFilter, "kind", THEMES_FILTER, ADVISER_FILTER)
     list_select_related = ("adviser",)

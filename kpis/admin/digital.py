@@ -5,10 +5,12 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import InformationPoint
+from kpis.resources import InformationPointResource
 
 from .base import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
+    ImportExportAdmin,
     LibraryListFilter,
     RegistrationAdmin,
     ReportYearFilter,
@@ -42,7 +44,8 @@ class OpenAtYearEndFilter(admin.SimpleListFilter):
 
 
 @admin.register(InformationPoint)
-class InformationPointAdmin(RegistrationAdmin):
+class InformationPointAdmin(ImportExportAdmin, RegistrationAdmin):
+    resource_classes = [InformationPointResource]
     list_display = ("name", "organisation", "location", "opened_on", "closed_on", "is_open")
     list_filter = (
         ReportYearFilter,

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Organisation, Theme
+from kpis.resources import OrganisationResource, ThemeResource
 
-from .base import ReportYearFilter
+from .base import ImportExportAdmin, ReportYearFilter
 
 
 class JoinedYearFilter(ReportYearFilter):
@@ -19,7 +20,8 @@ class JoinedYearFilter(ReportYearFilter):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ImportExportAdmin, admin.ModelAdmin):
+    resource_classes = [OrganisationResource]
     list_display = ("name", "code", "kind", "province", "joined_network_on")
     list_filter = ("kind", "province", JoinedYearFilter)
     search_fields = ("name", "code")
@@ -32,7 +34,8 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(ImportExportAdmin, admin.ModelAdmin):
+    resource_classes = [ThemeResource]
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

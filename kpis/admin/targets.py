@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.db import models
 
 from kpis.models import Target
+from kpis.resources import TargetResource
 
-from .base import DutchDecimalField
+from .base import DutchDecimalField, ImportExportAdmin
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(ImportExportAdmin, admin.ModelAdmin):
+    resource_classes = [TargetResource]
     # The key stays a text field; Target.clean() checks it against the figure registry.
     list_display = ("key", "year", "value", "note")
     list_filter = ("year",)

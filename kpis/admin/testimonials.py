@@ -3,10 +3,12 @@ from django.template.defaultfilters import truncatechars
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import Testimonial
+from kpis.resources import TestimonialResource
 
 from .base import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
+    ImportExportAdmin,
     RegistrationAdmin,
     RelatedCodeListFilter,
     ReportYearFilter,
@@ -14,9 +16,10 @@ from .base import (
 
 
 @admin.register(Testimonial)
-class TestimonialAdmin(RegistrationAdmin):
+class TestimonialAdmin(ImportExportAdmin, RegistrationAdmin):
     # publication_allowed is deliberately not list_editable: publishing a quote is a
     # decision taken in the form, not by a stray click in the list.
+    resource_classes = [TestimonialResource]
     list_display = ("short_text", "person", "organisation", "given_on", "publication_allowed")
     list_filter = (
         ReportYearFilter,

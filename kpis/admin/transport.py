@@ -1,10 +1,34 @@
-from django.contrib import admin
+"""Transport reservations: the list, and the fast lane for files of many rows.
+
+Besides the usual screens the admin offers "Snel importeren" (a CSV/XLSX upload
+through ``kpis.transport_import``, all rows or none, shown per row what is wrong) and a
+streamed CSV export of the raw rows (``export-csv/?year=2021``) that keeps memory flat
+for a million rows.
+"""
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin import ShowFacets
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kpis import transport_import
 from kpis.models import TransportReservation
 
+from . import imports  # noqa: F401 (registers the batch admin the import links to)
 from .base import LibraryListFilter, ReportDatedAdmin, ReportYearFilter
+
+
+class TransportImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Bestand"),
+        help_text=_("CSV (UTF-8, komma of puntkomma) of XLSX, met een kopregel."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
 
 
 class TransportScopeFilter(admin.SimpleListFilter):
@@ -56,3 +80,84 @@ class TransportReservationAdmin(ReportDatedAdmin):
     autocomplete_fields = ("origin", "destination")
     fields = ("origin", "destination", "delivered_on", "period", "quantity", "import_batch")
     readonly_fields = ("import_batch",)
+    change_list_template = "admin/kpis/transportreservation/change_list.html"
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path("importeren/", wrap(self.import_view), name=f"{prefix}_import"),
+            path("export-csv/", wrap(self.export_csv_view), name=f"{prefix}_export_csv"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload a file; all rows are stored as one batch, or none and every error shown."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TransportImportForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = transport_import.import_transport(
+                upload, user=request.user, source=transport_import.SOURCE_ADMIN
+            )
+            if result.ok:
+                batch = result.batch
+                text = _("%(rows)s transportreserveringen geïmporteerd uit '%(name)s'.") % {
+                    "rows": batch.row_count,
+                    "name": batch.file_name,
+                }
+                self.log_addition(request, batch, str(text))
+                batch_url = reverse("admin:kpis_importbatch_change", args=[batch.pk])
+                self.message_user(
+                    request,
+                    format_html(
+                        '{} <a href="{}">{}</a>', text, batch_url, _("Bekijk de importbatch.")
+                    ),
+                    messages.SUCCESS,
+                )
+                rows_url = reverse("admin:kpis_transportreservation_changelist")
+                return HttpResponseRedirect(f"{rows_url}?import_batch__id__exact={batch.pk}")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Transportreserveringen snel importeren"),
+            "form": form,
+            "result": result,
+            "columns": IMPORT_COLUMNS,
+        }
+        return TemplateResponse(request, "admin/kpis/transportreservation/import.html", context)
+
+    def export_csv_view(self, request):
+        """All rows (of ``?year=``) as CSV, streamed: memory stays flat for a million rows."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        year = request.GET.get("year") or None
+        if year is not None:
+            if not (year.isascii() and year.isdigit() and 1 <= int(year) < 9999):
+                return HttpResponseBadRequest(_("'%(year)s' is geen jaartal.") % {"year": year})
+            year = int(year)
+        rows = transport_import.export_queryset(year)
+        name = f"transportreserveringen-{year}.csv" if year else "transportreserveringen.csv"
+        response = StreamingHttpResponse(
+            transport_import.export_csv_lines(rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+IMPORT_COLUMNS = [
+    ("datum", _("Leverdatum: 2021-03-15 of 15-03-2021.")),
+    (
+        "maand",
+        _("In plaats van datum, voor een maandtotaal: 2021-03 of 03-2021."),
+    ),
+    (
+        "periode",
+        _("Optioneel, bij datum: 'dag' (standaard) of 'maand' (datum op de 1e)."),
+    ),
+    ("van", _("Code (bijv. 'fmb') of exacte naam van de leverende bibliotheek.")),
+    ("naar", _("Code of exacte naam van de ontvangende bibliotheek (niet dezelfde).")),
+    ("aantal", _("Geheel getal van minstens 1, alleen cijfers: 1234, niet 1.234.")),
+]

@@ -65,6 +65,12 @@ class ReportDatedQuerySet(models.QuerySet):
         ensure_years_open(self.report_years())
         return super().delete()
 
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        stored = self.filter(pk__in=[obj.pk for obj in objs]).report_years()
+        ensure_years_open({*stored, *(obj.report_year for obj in objs)})
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         ensure_years_open({obj.report_year for obj in objs})

@@ -38,6 +38,8 @@ class ClosedYear(models.Model):
         verbose_name = _("afgesloten jaar")
         verbose_name_plural = _("afgesloten jaren")
         ordering = ["-year"]
+        # Coordinators close a year once its report is published, and reopen it.
+        permissions = [("close_year", _("Mag verslagjaren afsluiten en heropenen"))]
 
     def __str__(self):
         return str(self.year)

@@ -1,0 +1,129 @@
+"""Import batches: which file brought which rows, and undoing a batch as a whole.
+
+A batch is made by an import (``kpis.transport_import``), never by hand, and is not
+changed afterwards. The standard delete stays off: it would delete the batch's rows
+around the closed-year check. "Ongedaan maken" is the way out instead: a confirmation
+page that says how many rows go, refused while one of their years is closed, then one
+``DELETE`` per kind of row and the batch itself, logged in the admin history.
+"""
+
+from django.apps import apps
+from django.contrib import admin, messages
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from kpis import transport_import
+from kpis.models import ClosedYearError, ImportBatch
+
+from .base import closed_year_error
+from .closing import ReadOnlyAdmin
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = (
+        "file_name",
+        "model_label",
+        "row_count",
+        "imported_by",
+        "imported_at",
+        "source",
+        "undo_link",
+    )
+    list_filter = ("model_label", "source")
+    list_select_related = ("imported_by",)
+    search_fields = ("file_name", "=checksum")
+    date_hierarchy = "imported_at"
+    fields = (
+        "file_name",
+        "model_label",
+        "row_count",
+        "checksum",
+        "imported_by",
+        "imported_at",
+        "source",
+        "undo_link",
+    )
+    readonly_fields = ("undo_link",)
+
+    @admin.display(description=_("ongedaan maken"))
+    def undo_link(self, batch):
+        url = reverse("admin:kpis_importbatch_undo", args=[batch.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Ongedaan maken…"))
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/ongedaan-maken/",
+                self.admin_site.admin_view(self.undo_view),
+                name=f"{prefix}_undo",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_undo_permission(self, request, batch) -> bool:
+        """Delete permission on the kind of records the batch brought."""
+        try:
+            model = apps.get_model(batch.model_label)
+        except (LookupError, ValueError):
+            return request.user.is_superuser
+        codename = get_permission_codename("delete", model._meta)
+        return request.user.has_perm(f"{model._meta.app_label}.{codename}")
+
+    def undo_view(self, request, object_id):
+        batch = self.get_object(request, unquote(object_id))
+        if batch is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_undo_permission(request, batch):
+            raise PermissionDenied
+        counts = [
+            (model._meta.verbose_name_plural, rows.count())
+            for model, rows in transport_import.batch_rows_by_model(batch)
+        ]
+        counts = [(name, count) for name, count in counts if count]
+        years = sorted(transport_import.batch_years(batch))
+        error = closed_year_error(years)
+        if request.method == "POST" and error is None:
+            try:
+                deleted = transport_import.undo_batch(batch)
+            except ClosedYearError as refusal:  # closed since the page was shown
+                error = refusal
+            except ImportBatch.DoesNotExist:  # undone meanwhile, in another tab
+                return HttpResponseRedirect(reverse("admin:kpis_importbatch_changelist"))
+            else:
+                LogEntry.objects.log_actions(
+                    user_id=request.user.pk,
+                    queryset=[batch],
+                    action_flag=DELETION,
+                    change_message=str(
+                        _("Importbatch ongedaan gemaakt: %(rows)s rijen verwijderd.")
+                        % {"rows": deleted}
+                    ),
+                    single_object=True,
+                )
+                self.message_user(
+                    request,
+                    _("Import '%(name)s' ongedaan gemaakt: %(rows)s rijen verwijderd.")
+                    % {"name": batch.file_name, "rows": deleted},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:kpis_importbatch_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import ongedaan maken"),
+            "batch": batch,
+            "counts": counts,
+            "total": sum(count for _name, count in counts),
+            "years": years,
+            "error": error.messages[0] if error else None,
+        }
+        return TemplateResponse(request, "admin/kpis/importbatch/undo.html", context)

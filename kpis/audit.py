@@ -1,0 +1,328 @@
+"""Audit trail: who created, changed or deleted what, when, and by which path.
+
+Built on django-auditlog: one ``auditlog.LogEntry`` per create, change or delete of a
+registered model, with the changed fields before and after (many-to-many fields too),
+the user and the moment. ``register_models()`` (called from ``KpisConfig.ready``)
+registers, in one place, every model of the apps ``kpis``, ``projects`` and
+``subsidies`` (registrations, reference data, targets, closed years, import batches)
+plus user accounts and groups.
+
+The path a change came by is kept in the entry's ``additional_data["path"]``:
+
+``admin``
+    a request in the admin (set for every request by ``AuditMiddleware``);
+``import``
+    a file import: django-import-export's import views and the fast transport import
+    in the admin (recognised by their URL name, ``..._import``/``..._process_import``),
+    or code that wraps its import in ``audit_context(IMPORT)``. An ``ImportBatch``
+    always counts as an import: the fast import writes its rows with ``bulk_create``,
+    which sends no signals, so the batch's entry (file, checksum, rows, who) stands
+    for the rows;
+``command``
+    a management command: wrap its work in ``audit_context(COMMAND, command="name",
+    actor=user)``. Anything written outside a request counts as ``command`` too,
+    because on a server that can only be ``manage.py`` (a command or the shell).
+
+Writes by ``loaddata``-style raw saves are audited like any other command; a restore
+(``restore_data``) switches the log off because the archive brings its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import re
+import uuid
+from contextvars import ContextVar
+
+from auditlog.cid import correlation_id, get_cid
+from auditlog.context import set_actor, set_extra_data
+from auditlog.diff import model_instance_diff
+from auditlog.middleware import AuditlogMiddleware
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import pre_save
+from django.utils.translation import gettext_lazy as _
+
+ADMIN = "admin"
+IMPORT = "import"
+COMMAND = "command"
+WEB = "web"
+
+PATH_LABELS = {
+    ADMIN: _("admin"),
+    IMPORT: _("import"),
+    COMMAND: _("opdrachtregel"),
+    WEB: _("website"),
+}
+
+AUDITED_APPS = ("kpis", "projects", "subsidies")
+# Fields every save changes; the entry's own timestamp already says when.
+UNTRACKED_FIELDS = ("created_at", "updated_at")
+
+# A view whose URL name ends like this imports a file (django-import-export's
+# "<app>_<model>_import" and "_process_import", and the fast transport import).
+IMPORT_URL_NAME = re.compile(r"(^|_)(process_)?import$")
+
+_context: ContextVar[dict | None] = ContextVar("bnf_audit_context", default=None)
+# Who and from where, for entries written in bulk (django-auditlog's own context value
+# outlives its block, so it cannot be read safely from outside its signal handler).
+_origin: ContextVar[dict | None] = ContextVar("bnf_audit_origin", default=None)
+
+
+def audited_models() -> list[type]:
+    """Every model whose changes are logged."""
+    models = [
+        model
+        for label in AUDITED_APPS
+        for model in apps.get_app_config(label).get_models()
+        if not model._meta.proxy
+    ]
+    return [*models, get_user_model(), Group]
+
+
+def register_models() -> None:
+    """Register every audited model with django-auditlog (idempotent)."""
+    user_model = get_user_model()
+    for model in audited_models():
+        if auditlog.contains(model):
+            continue
+        m2m = {field.name for field in model._meta.many_to_many}
+        if model is user_model:
+            # Logins are not changes; a new password shows as changed, masked.
+            auditlog.register(
+                model, exclude_fields=["last_login"], mask_fields=["password"], m2m_fields=m2m
+            )
+        else:
+            auditlog.register(model, exclude_fields=list(UNTRACKED_FIELDS), m2m_fields=m2m)
+    pre_save.connect(_add_path, sender=LogEntry, dispatch_uid="bnf_audit_path")
+
+
+def current_path() -> str:
+    context = _context.get()
+    return context["path"] if context else COMMAND
+
+
+def _add_path(sender, instance, **kwargs):
+    """Stamp a new log entry with the path (and command name) of the current context."""
+    if instance.pk is not None:
+        return
+    data = dict(instance.additional_data or {})
+    context = _context.get() or {"path": COMMAND}
+    for key, value in context.items():
+        data.setdefault(key, value)
+    batch_model = _import_batch()
+    if instance.content_type_id and instance.content_type.model_class() is batch_model:
+        # The batch stands for its rows (written in bulk, without entries of their own),
+        # and names its importer even when a command made it.
+        data["path"] = IMPORT
+        if instance.actor_id is None and instance.action == LogEntry.Action.CREATE:
+            batch = batch_model._base_manager.filter(pk=instance.object_id).first()
+            if batch is not None and batch.imported_by_id:
+                instance.actor_id = batch.imported_by_id
+    instance.additional_data = data
+
+
+def _import_batch():
+    return apps.get_model("kpis", "ImportBatch")
+
+
+@contextlib.contextmanager
+def audit_context(path: str, *, actor=None, **details):
+    """Log the changes made inside the block as coming by ``path``, by ``actor``.
+
+    ``details`` (for example ``command="backup_data"``) go into every entry's
+    ``additional_data``. Contexts nest; the innermost one counts. Without an
+    ``actor`` the entries keep the user of an enclosing request, if any.
+    """
+    token = _context.set({"path": path, **details})
+    origin_token = _origin.set({"actor": actor}) if actor is not None else None
+    cid_token = None if correlation_id.get() else correlation_id.set(uuid.uuid4().hex)
+    try:
+        if actor is not None:
+            with set_actor(actor):
+                yield
+        else:
+            yield
+    finally:
+        if cid_token is not None:
+            correlation_id.reset(cid_token)
+        if origin_token is not None:
+            _origin.reset(origin_token)
+        _context.reset(token)
+
+
+def command_context(command: str, actor=None):
+    """``audit_context`` for a management command: ``with command_context("naam"):``."""
+    return audit_context(COMMAND, actor=actor, command=command)
+
+
+def _entry_context() -> dict:
+    """Actor, address and correlation id of the current request or ``audit_context``:
+    what django-auditlog fills in itself on entries it saves one by one."""
+    context = _origin.get() or {}
+    actor = context.get("actor")
+    return {
+        "actor": actor if getattr(actor, "pk", None) else None,
+        "actor_email": getattr(actor, "email", None) or None,
+        "remote_addr": context.get("remote_addr"),
+        "cid": get_cid(),
+    }
+
+
+def _m2m_text(objects) -> str:
+    return ", ".join(sorted(str(obj) for obj in objects))
+
+
+def log_import_result(result, model, *, file_name: str | None = None) -> int:
+    """Audit entries for the rows of a django-import-export result, path ``import``.
+
+    For resources that write with ``use_bulk`` (``bulk_create``/``bulk_update`` send no
+    signals, so django-auditlog sees nothing): call it after the rows are written, not
+    on a dry run. A new row gets a "created" entry with its values, a changed row a
+    "changed" entry with before and after, a deleted row a "deleted" entry. The values
+    before come from ``row.original`` (import-export without ``skip_diff``) or from
+    ``instance._import_original``, a dict of field name to value (attribute value for a
+    foreign key, a set of primary keys for a many-to-many field), as
+    ``kpis.resources.base.BnfResource`` keeps it. Many-to-many values of the new state
+    come from ``instance._import_m2m`` (field name to objects) when set. Returns the
+    number of entries written.
+    """
+    if not auditlog.contains(model):
+        return 0
+    from import_export.results import RowResult
+
+    actions = {
+        RowResult.IMPORT_TYPE_NEW: LogEntry.Action.CREATE,
+        RowResult.IMPORT_TYPE_UPDATE: LogEntry.Action.UPDATE,
+        RowResult.IMPORT_TYPE_DELETE: LogEntry.Action.DELETE,
+    }
+    rows = [
+        row
+        for row in result
+        if row.import_type in actions and getattr(row, "instance", None) is not None
+    ]
+    if not rows:
+        return 0
+    excluded = auditlog.get_model_fields(model)["exclude_fields"]
+    m2m_fields = [field for field in model._meta.many_to_many if field.name not in excluded]
+    names = _related_names(rows, m2m_fields)
+    content_type = ContentType.objects.get_for_model(model)
+    common = {
+        **_entry_context(),
+        "content_type": content_type,
+        "additional_data": {
+            **(_context.get() or {}),
+            "path": IMPORT,
+            **({"file": file_name} if file_name else {}),
+        },
+    }
+    entries = []
+    for row in rows:
+        instance, action = row.instance, actions[row.import_type]
+        before = _before(row, instance)
+        if action == LogEntry.Action.DELETE:
+            changes = model_instance_diff(before or instance, None)
+        else:
+            changes = model_instance_diff(before, instance) or {}
+            changes.update(_m2m_changes(row, instance, m2m_fields, names))
+            if action == LogEntry.Action.UPDATE and not changes:
+                continue
+        pk = instance.pk if instance.pk is not None else getattr(row, "object_id", None)
+        entries.append(
+            LogEntry(
+                **common,
+                object_pk=str(pk),
+                object_id=pk if isinstance(pk, int) else None,
+                object_repr=str(instance),
+                action=action,
+                changes=changes,
+            )
+        )
+    LogEntry.objects.bulk_create(entries, batch_size=500)
+    return len(entries)
+
+
+def _before(row, instance):
+    """The record as it was before the import (a model instance), or None if new."""
+    original = getattr(row, "original", None)
+    if original is not None and original.pk is not None:
+        return original
+    snapshot = getattr(instance, "_import_original", None)
+    if snapshot is None:
+        return None
+    old = copy.copy(instance)
+    for name, value in snapshot.items():
+        field = instance._meta.get_field(name)
+        if not field.many_to_many:
+            setattr(old, field.attname, value)
+    return old
+
+
+def _related_names(rows, m2m_fields) -> dict:
+    """``{(field name, pk): str(object)}`` for the many-to-many values the rows had before."""
+    names = {}
+    for field in m2m_fields:
+        pks = set()
+        for row in rows:
+            snapshot = getattr(row.instance, "_import_original", None) or {}
+            pks.update(snapshot.get(field.name) or ())
+        for obj in field.related_model._base_manager.filter(pk__in=pks):
+            names[(field.name, obj.pk)] = str(obj)
+    return names
+
+
+def _m2m_changes(row, instance, m2m_fields, names) -> dict:
+    changes = {}
+    pending = getattr(instance, "_import_m2m", None) or {}
+    snapshot = getattr(instance, "_import_original", None) or {}
+    for field in m2m_fields:
+        if field.name in pending:
+            after = pending[field.name]
+        elif row.import_type == "new" and instance.pk is not None:
+            after = list(getattr(instance, field.name).all())
+        else:
+            continue
+        before_pks = set(snapshot.get(field.name) or ())
+        if {obj.pk for obj in after} == before_pks:
+            continue
+        before = _m2m_text(names.get((field.name, pk), pk) for pk in before_pks)
+        if not before and not after:
+            continue
+        changes[field.name] = [before or "None", _m2m_text(after) or "None"]
+    return changes
+
+
+class AuditMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware (the user on every entry) plus the path and a
+    correlation id per request, and the client address as the login throttle sees it."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        from bnf.security import client_ip
+
+        return client_ip(request)
+
+    def __call__(self, request):
+        extra = self.get_extra_data(request)
+        token = _context.set({"path": WEB})
+        origin_token = _origin.set(extra)
+        cid_token = correlation_id.set(uuid.uuid4().hex)
+        try:
+            with set_extra_data(context_data=extra):
+                return self.get_response(request)
+        finally:
+            correlation_id.reset(cid_token)
+            _origin.reset(origin_token)
+            _context.reset(token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match and match.namespace == "admin":
+            path = IMPORT if IMPORT_URL_NAME.search(match.url_name or "") else ADMIN
+            _context.set({"path": path})
+        return None

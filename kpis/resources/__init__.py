@@ -1,0 +1,152 @@
+"""CSV/XLSX import and export of the kpis models (django-import-export resources).
+
+One resource per model; ``base.BnfResource`` holds everything they share. The columns
+are the model's field names, in the order listed in ``Meta.fields``; related records
+are written by code (see ``base.natural_key_fields``). ``Meta.import_id_fields`` are
+the columns that identify a record: a row matching an existing record updates it (or
+is skipped when nothing changed) instead of adding a second one.
+
+Transport reservations have their own bulk import (``kpis.admin.transport``).
+"""
+
+from kpis.models import (
+    Channel,
+    ChannelPost,
+    ChannelStatistic,
+    InformationPoint,
+    KnowledgeCircle,
+    KnowledgeCircleMeeting,
+    Organisation,
+    Publication,
+    SupportActivity,
+    SupportKind,
+    Target,
+    Testimonial,
+    Theme,
+    Training,
+)
+
+from .base import BnfResource
+
+REGISTRATION = ("adviser", "themes", "notes")
+"""The columns every registration ends with."""
+
+# --- reference data -------------------------------------------------------------------
+
+
+class OrganisationResource(BnfResource):
+    class Meta:
+        model = Organisation
+        fields = ("code", "name", "kind", "province", "joined_network_on", "notes")
+        import_id_fields = ("code",)
+
+
+class ThemeResource(BnfResource):
+    class Meta:
+        model = Theme
+        fields = ("slug", "name")
+        import_id_fields = ("slug",)
+
+
+class ChannelResource(BnfResource):
+    class Meta:
+        model = Channel
+        fields = ("slug", "name", "audience", "report_posts", "report_engagement", "order")
+        import_id_fields = ("slug",)
+
+
+class SupportKindResource(BnfResource):
+    class Meta:
+        model = SupportKind
+        fields = ("slug", "name", "description")
+        import_id_fields = ("slug",)
+
+
+class TargetResource(BnfResource):
+    class Meta:
+        model = Target
+        fields = ("key", "year", "value", "note")
+        import_id_fields = ("key", "year")
+
+
+# --- registrations --------------------------------------------------------------------
+
+
+class SupportActivityResource(BnfResource):
+    class Meta:
+        model = SupportActivity
+        fields = ("kind", "title", "carried_out_on", "organisations", *REGISTRATION)
+        import_id_fields = ("kind", "title", "carried_out_on")
+
+
+class TrainingResource(BnfResource):
+    class Meta:
+        model = Training
+        fields = (
+            "title",
+            "held_on",
+            "participants",
+            "respondents",
+            "evaluation_score",
+            "organisations",
+            *REGISTRATION,
+        )
+        import_id_fields = ("title", "held_on")
+
+
+class KnowledgeCircleResource(BnfResource):
+    class Meta:
+        model = KnowledgeCircle
+        fields = ("name", "started_on", "ended_on", "organisations", *REGISTRATION)
+        import_id_fields = ("name",)
+
+
+class KnowledgeCircleMeetingResource(BnfResource):
+    class Meta:
+        model = KnowledgeCircleMeeting
+        fields = ("circle", "held_on", "topic", "participants", *REGISTRATION)
+        import_id_fields = ("circle", "held_on")
+
+
+class ChannelPostResource(BnfResource):
+    class Meta:
+        model = ChannelPost
+        fields = ("channel", "published_on", "title", "url", "views", "likes", *REGISTRATION)
+        import_id_fields = ("channel", "published_on", "title")
+
+
+class ChannelStatisticResource(BnfResource):
+    class Meta:
+        model = ChannelStatistic
+        fields = ("channel", "period_start", "period_end", "views", "visitors", "notes")
+        import_id_fields = ("channel", "period_start")
+
+
+class PublicationResource(BnfResource):
+    class Meta:
+        model = Publication
+        fields = ("kind", "title", "published_on", "recipients", "url", *REGISTRATION)
+        import_id_fields = ("kind", "title", "published_on")
+
+
+class InformationPointResource(BnfResource):
+    class Meta:
+        model = InformationPoint
+        fields = ("name", "organisation", "location", "opened_on", "closed_on", *REGISTRATION)
+        import_id_fields = ("name",)
+
+
+class TestimonialResource(BnfResource):
+    class Meta:
+        model = Testimonial
+        fields = (
+            "given_on",
+            "person",
+            "text",
+            "role",
+            "organisation",
+            "context",
+            "publication_allowed",
+            *REGISTRATION,
+        )
+        import_id_fields = ("given_on", "person", "text")

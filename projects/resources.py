@@ -1,0 +1,50 @@
+"""CSV/XLSX import and export of projects, applications and funds (see kpis.resources)."""
+
+from kpis.resources import REGISTRATION
+from kpis.resources.base import BnfResource
+
+from .models import Fund, GuidedTrajectory, Project, ProjectApplication
+
+
+class FundResource(BnfResource):
+    class Meta:
+        model = Fund
+        fields = ("slug", "name")
+        import_id_fields = ("slug",)
+
+
+class ProjectResource(BnfResource):
+    class Meta:
+        model = Project
+        fields = ("title", "kind", "started_on", "ended_on", "organisations", *REGISTRATION)
+        import_id_fields = ("title", "started_on")
+
+
+class ProjectApplicationResource(BnfResource):
+    class Meta:
+        model = ProjectApplication
+        fields = (
+            "title",
+            "applicant",
+            "fund",
+            "submitted_on",
+            "amount_requested",
+            "outcome",
+            "decided_on",
+            *REGISTRATION,
+        )
+        import_id_fields = ("title", "applicant", "fund", "submitted_on")
+
+
+class GuidedTrajectoryResource(BnfResource):
+    class Meta:
+        model = GuidedTrajectory
+        fields = (
+            "title",
+            "national_assignment",
+            "started_on",
+            "ended_on",
+            "organisations",
+            *REGISTRATION,
+        )
+        import_id_fields = ("title", "started_on")

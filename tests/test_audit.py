@@ -1,0 +1,427 @@
+"""Audit trail: who changed what, when, before and after, and by which path; and the
+year-closing pages in the admin, which leave their own trail."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.admin.models import LogEntry as AdminLogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from kpis import audit, closing
+from kpis.models import (
+    ClosedYear,
+    ImportBatch,
+    Organisation,
+    Target,
+    Theme,
+    Training,
+    TransportReservation,
+    YearReopening,
+)
+from kpis.roles import ADVISER, COORDINATOR
+from projects.models import Fund
+from subsidies.models import Funder, Subsidy
+from tests.factories import (
+    make_channel_post,
+    make_organisation,
+    make_subsidy,
+    make_target,
+    make_theme,
+    make_training,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def entries_for(obj):
+    return LogEntry.objects.get_for_object(obj).order_by("timestamp", "pk")
+
+
+def url(model, view, *args):
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def training_form(training, **fields):
+    return {
+        "title": training.title,
+        "held_on": training.held_on.strftime("%d-%m-%Y"),
+        "participants": str(training.participants),
+        "respondents": "",
+        "evaluation_score": "",
+        "notes": training.notes,
+        "adviser": training.adviser_id or "",
+        "themes": [theme.pk for theme in training.themes.all()],
+        **fields,
+    }
+
+
+@pytest.fixture
+def adviser_user(make_role_user):
+    return make_role_user(ADVISER)
+
+
+@pytest.fixture
+def adviser_client(client, adviser_user):
+    client.force_login(adviser_user)
+    return client
+
+
+@pytest.fixture
+def coordinator_user(make_role_user):
+    return make_role_user(COORDINATOR)
+
+
+@pytest.fixture
+def role_coordinator_client(client, coordinator_user):
+    client.force_login(coordinator_user)
+    return client
+
+
+# --- what is audited -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Training, Target, Organisation, Theme, Funder, Fund, ClosedYear, ImportBatch, YearReopening],
+    ids=lambda model: model.__name__,
+)
+def test_every_registration_reference_and_closing_model_is_audited(model):
+    assert model in audit.audited_models()
+
+
+def test_every_model_of_our_apps_is_audited():
+    from django.apps import apps
+
+    ours = [
+        model
+        for label in ("kpis", "projects", "subsidies")
+        for model in apps.get_app_config(label).get_models()
+    ]
+    assert set(ours) <= set(audit.audited_models())
+
+
+# --- the admin -------------------------------------------------------------------------
+
+
+def test_an_admin_edit_names_the_user_the_field_before_and_after_and_the_path(
+    adviser_client, adviser_user
+):
+    training = make_training(title="Mediawijsheid", participants=10, adviser=adviser_user)
+    theme = make_theme(name="Geletterdheid")
+
+    response = adviser_client.post(
+        url(Training, "change", training.pk),
+        training_form(training, participants="14", themes=[theme.pk]),
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    changed = [e for e in entries_for(training) if e.action == LogEntry.Action.UPDATE]
+    fields = {name: change for entry in changed for name, change in entry.changes_dict.items()}
+    assert fields["participants"] == ["10", "14"]
+    assert fields["themes"]["objects"] == ["Geletterdheid"]
+    assert "updated_at" not in fields
+    for entry in changed:
+        assert entry.actor == adviser_user
+        assert entry.additional_data["path"] == "admin"
+        assert entry.cid  # one correlation id for the whole request
+    assert len({entry.cid for entry in changed}) == 1
+
+
+def test_adding_and_deleting_in_the_admin_are_in_the_trail(
+    role_coordinator_client, coordinator_user
+):
+    form = {"key": "subsidies.awarded", "year": "2022", "value": "7", "note": ""}
+    assert role_coordinator_client.post(url(Target, "add"), form).status_code == 302
+    target = Target.objects.get()
+    deleted = role_coordinator_client.post(url(Target, "delete", target.pk), {"post": "yes"})
+    assert deleted.status_code == 302
+
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Target), object_pk=str(target.pk)
+    ).order_by("timestamp", "pk")
+    assert [e.action for e in entries] == [LogEntry.Action.CREATE, LogEntry.Action.DELETE]
+    assert {e.actor for e in entries} == {coordinator_user}
+    assert entries[0].changes_dict["value"] == ["None", "7"]
+
+
+def test_a_record_shows_its_own_trail_in_dutch(adviser_client, adviser_user):
+    training = make_training(title="Mediawijsheid", participants=10)
+    adviser_client.post(
+        url(Training, "change", training.pk), training_form(training, participants="12")
+    )
+
+    change_page = adviser_client.get(url(Training, "change", training.pk))
+    trail_url = reverse(
+        "admin:auditlog_logentry_object",
+        args=[ContentType.objects.get_for_model(Training).pk, training.pk],
+    )
+    assert trail_url in change_page.content.decode()
+    page = adviser_client.get(trail_url).content.decode()
+    assert "Audittrail" in page
+    assert "gewijzigd" in page and "admin" in page
+    assert "<td>Deelnemers</td>" in page
+    assert "<td>10</td><td>12</td>" in page
+    assert adviser_user.username in page
+
+
+def test_the_whole_trail_is_for_coordinators_and_filters(role_coordinator_client, coordinator_user):
+    make_training(title="Via de opdrachtregel")
+    target = make_target()
+    with audit.audit_context(audit.ADMIN, actor=coordinator_user):
+        target.value = 9
+        target.save()
+    changelist = reverse("admin:auditlog_logentry_changelist")
+
+    page = role_coordinator_client.get(changelist, {"path": "admin"}).content.decode()
+    assert "subsidies.awarded" in page
+    assert "Via de opdrachtregel" not in page
+    by_model = role_coordinator_client.get(changelist, {"model": "kpis.training"})
+    assert "Via de opdrachtregel" in by_model.content.decode()
+    assert "subsidies.awarded" not in by_model.content.decode()
+    for query in ({"action": "1"}, {"actor": coordinator_user.pk}, {"q": "subsidies"}):
+        assert role_coordinator_client.get(changelist, query).status_code == 200
+    entry = entries_for(target).get(action=LogEntry.Action.UPDATE)
+    detail = role_coordinator_client.get(reverse("admin:auditlog_logentry_change", args=[entry.pk]))
+    assert detail.status_code == 200
+    assert "<td>5,00</td><td>9</td>" in detail.content.decode()
+    assert "Gewijzigd: subsidies.awarded" in detail.content.decode()
+    assert "Updated" not in detail.content.decode()
+
+
+# --- imports ---------------------------------------------------------------------------
+
+
+def import_file(client, model, content: bytes, name="import.csv"):
+    """django-import-export in the admin: upload and check, then confirm."""
+    upload = SimpleUploadedFile(name, content, content_type="text/csv")
+    checked = client.post(url(model, "import"), {"format": "0", "import_file": upload})
+    assert checked.status_code == 200
+    confirm = checked.context.get("confirm_form")
+    assert confirm is not None, checked.context.get("errors") or checked.content.decode()[-2000:]
+    return client.post(url(model, "process_import"), {**confirm.initial, "confirm": "1"})
+
+
+def test_an_admin_import_leaves_entries_naming_the_user_and_the_changes(
+    adviser_client, adviser_user
+):
+    existing = make_training(title="Bestaand", participants=5)
+    make_theme(name="Geletterdheid", slug="geletterdheid")
+    content = (
+        "title,held_on,participants,themes\n"
+        "Nieuw uit bestand,2021-04-01,20,geletterdheid\n"
+        f"Bestaand,{existing.held_on.isoformat()},8,\n"
+    ).encode()
+
+    response = import_file(adviser_client, Training, content)
+
+    assert response.status_code == 302
+    new = Training.objects.get(title="Nieuw uit bestand")
+    created = entries_for(new).get()
+    assert created.action == LogEntry.Action.CREATE
+    assert created.actor == adviser_user
+    assert created.additional_data["path"] == "import"
+    assert created.additional_data["file"] == "import.csv"
+    assert created.changes_dict["participants"] == ["None", "20"]
+    assert created.changes_dict["themes"] == ["None", "Geletterdheid"]
+    updated = entries_for(existing).filter(action=LogEntry.Action.UPDATE).get()
+    assert updated.actor == adviser_user
+    assert updated.additional_data["path"] == "import"
+    assert updated.changes_dict["participants"] == ["5", "8"]
+
+
+def test_an_import_that_changes_nothing_leaves_nothing(adviser_client):
+    existing = make_training(title="Bestaand", participants=5)
+    before = LogEntry.objects.count()
+
+    import_file(
+        adviser_client,
+        Training,
+        f"title,held_on,participants\nBestaand,{existing.held_on},5\n".encode(),
+    )
+
+    assert LogEntry.objects.count() == before
+
+
+def test_the_fast_transport_import_is_one_entry_for_its_batch(coordinator_user):
+    from kpis.transport_import import import_transport
+
+    make_organisation(code="fmb", name="FlevoMeer Bibliotheek")
+    make_organisation(code="dnb", name="De Nieuwe Bibliotheek")
+    content = b"datum,van,naar,aantal\n2021-03-15,fmb,dnb,4\n2021-03-16,dnb,fmb,2\n"
+
+    result = import_transport(io.BytesIO(content), file_name="ibl-maart.csv", user=coordinator_user)
+
+    assert result.ok, result.errors
+    assert TransportReservation.objects.count() == 2
+    entry = entries_for(result.batch).get()
+    assert entry.action == LogEntry.Action.CREATE
+    assert entry.actor == coordinator_user
+    assert entry.additional_data["path"] == "import"
+    assert entry.changes_dict["file_name"] == ["None", "ibl-maart.csv"]
+    assert entry.changes_dict["row_count"] == ["None", "2"]
+
+
+# --- commands --------------------------------------------------------------------------
+
+
+def test_a_management_command_is_recorded_as_such(roles, monkeypatch):
+    monkeypatch.setenv("DJANGO_COORDINATOR_PASSWORD", "Jaarverslag-2021!")
+
+    call_command("create_coordinator", "--username", "jan", stdout=io.StringIO())
+
+    from django.contrib.auth.models import User
+
+    entry = entries_for(User.objects.get(username="jan")).first()
+    assert entry.action == LogEntry.Action.CREATE
+    assert entry.additional_data == {"path": "command", "command": "create_coordinator"}
+    assert entry.changes_dict["password"][1].startswith("*")  # masked, never the hash
+
+
+def test_the_command_context_names_the_actor_and_anything_else_counts_as_command(coordinator_user):
+    with audit.command_context("correctie", actor=coordinator_user):
+        subsidy = make_subsidy(title="Met de hand")
+    outside = make_organisation(name="Zonder context")
+
+    entry = entries_for(subsidy).get()
+    assert entry.actor == coordinator_user
+    assert entry.additional_data == {"path": "command", "command": "correctie"}
+    assert entries_for(outside).get().additional_data == {"path": "command"}
+    assert audit.current_path() == "command"
+
+
+# --- closing and reopening in the admin -------------------------------------------------
+
+
+@pytest.fixture
+def data_2021():
+    make_channel_post()
+    make_subsidy(
+        status=Subsidy.Status.AWARDED,
+        awarded_on=datetime.date(2021, 5, 1),
+        amount=Decimal("263568.50"),
+    )
+
+
+def test_choosing_a_year_lists_only_years_with_data_that_are_open(
+    role_coordinator_client, data_2021
+):
+    page = role_coordinator_client.get(reverse("admin:kpis_closedyear_close"))
+
+    assert page.status_code == 200
+    assert page.context["years"] == [2021]
+    wrong = role_coordinator_client.get(reverse("admin:kpis_closedyear_close"), {"year": 2019})
+    assert "Kies een jaar met registraties dat nog niet is afgesloten." in wrong.content.decode()
+
+
+def test_the_confirmation_shows_the_figures_and_does_not_close(role_coordinator_client, data_2021):
+    page = role_coordinator_client.get(reverse("admin:kpis_closedyear_close"), {"year": 2021})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Ja, sluit 2021 af" in text
+    assert "€ 263.569" in text  # the figure as the annual report prints it
+    assert 'method="post"' in text and "csrfmiddlewaretoken" in text
+    assert not ClosedYear.objects.exists()
+
+
+def test_posting_the_confirmation_closes_the_year_and_logs_it(
+    role_coordinator_client, coordinator_user, data_2021
+):
+    response = role_coordinator_client.post(
+        reverse("admin:kpis_closedyear_close"), {"year": "2021"}, follow=True
+    )
+
+    closed = ClosedYear.objects.get()
+    assert closed.year == 2021 and closed.closed_by == coordinator_user
+    assert "Jaar 2021 afgesloten" in response.content.decode()
+    assert AdminLogEntry.objects.get(object_id=str(closed.pk)).user == coordinator_user
+    entry = entries_for(closed).get()
+    assert entry.actor == coordinator_user and entry.additional_data["path"] == "admin"
+    # Closing again is refused, not a second record.
+    role_coordinator_client.post(reverse("admin:kpis_closedyear_close"), {"year": "2021"})
+    assert ClosedYear.objects.count() == 1
+
+
+def test_the_changelist_links_to_closing_and_reopening(role_coordinator_client, data_2021):
+    closing.close_year(2021, None)
+
+    page = role_coordinator_client.get(url(ClosedYear, "changelist")).content.decode()
+
+    assert reverse("admin:kpis_closedyear_close") in page
+    assert reverse("admin:kpis_closedyear_reopen", args=[2021]) in page
+
+
+def test_reopening_without_a_reason_keeps_the_year_closed(role_coordinator_client, data_2021):
+    closing.close_year(2021, None)
+    reopen = reverse("admin:kpis_closedyear_reopen", args=[2021])
+    assert "Heropen 2021" in role_coordinator_client.get(reopen).content.decode()
+
+    response = role_coordinator_client.post(reopen, {"reason": "   "})
+
+    assert response.status_code == 200
+    assert "Geef een reden voor het heropenen." in response.content.decode()
+    assert ClosedYear.objects.filter(year=2021).exists()
+    assert not YearReopening.objects.exists()
+
+
+def test_reopening_with_a_reason_reopens_and_logs(
+    role_coordinator_client, coordinator_user, data_2021
+):
+    closed = closing.close_year(2021, None)
+
+    response = role_coordinator_client.post(
+        reverse("admin:kpis_closedyear_reopen", args=[2021]),
+        {"reason": "Dubbele subsidie gecorrigeerd"},
+        follow=True,
+    )
+
+    assert "2021 is heropend" in response.content.decode()
+    assert not ClosedYear.objects.exists()
+    reopening = YearReopening.objects.get()
+    assert reopening.reason == "Dubbele subsidie gecorrigeerd"
+    assert reopening.reopened_by == coordinator_user
+    log = AdminLogEntry.objects.get(object_id=str(reopening.pk))
+    assert "Dubbele subsidie gecorrigeerd" in log.change_message
+    deleted = entries_for(closed).filter(action=LogEntry.Action.DELETE).get()
+    assert deleted.actor == coordinator_user
+    assert entries_for(reopening).get().additional_data["path"] == "admin"
+
+
+def test_reopening_a_year_that_is_not_closed_is_not_found(role_coordinator_client):
+    response = role_coordinator_client.get(reverse("admin:kpis_closedyear_reopen", args=[2021]))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url_name", "path"),
+    [
+        ("kpis_training_import", "import"),  # django-import-export: upload and check
+        ("kpis_training_process_import", "import"),  # ... and confirm
+        ("kpis_transportreservation_import", "import"),  # the fast transport import
+        ("kpis_importbatch_changelist", "admin"),
+        ("kpis_training_change", "admin"),
+        ("kpis_importbatch_undo", "admin"),
+    ],
+)
+def test_admin_views_that_import_files_are_recognised_by_their_url_name(url_name, path):
+    assert (audit.IMPORT if audit.IMPORT_URL_NAME.search(url_name) else audit.ADMIN) == path
+
+
+def test_a_record_history_is_only_for_those_who_may_see_the_record(client):
+    from django.contrib.auth.models import User
+
+    training = make_training()
+    client.force_login(User.objects.create_user("zonder-rol", is_staff=True))
+    trail = reverse(
+        "admin:auditlog_logentry_object",
+        args=[ContentType.objects.get_for_model(Training).pk, training.pk],
+    )
+    assert client.get(trail).status_code == 403
+    assert client.get(reverse("admin:auditlog_logentry_changelist")).status_code == 403
