@@ -42,8 +42,9 @@ a stream; checked rows are kept as the text PostgreSQL's ``COPY`` reads, one str
 ``BATCH_SIZE`` rows (about 30 bytes a row, no object per row). PostgreSQL receives them
 with ``COPY``; a large file (``BULK_LOAD_ROWS``) is loaded with the table's foreign keys
 and secondary indexes dropped and rebuilt in the same transaction. Other databases
-get one ``executemany`` INSERT per ``BATCH_SIZE`` rows. On a busy two-core machine a million
-rows import at 40,000-57,000 rows/s (``manage.py benchmark_exchange``).
+get one ``executemany`` INSERT per ``BATCH_SIZE`` rows. A million CSV rows import at
+about 75,000 rows/s on two shared cores (``manage.py benchmark_exchange``); XLSX is
+read far slower (openpyxl), fine for the tens of thousands of rows a year brings.
 
 Export
 ------
@@ -985,32 +986,38 @@ def export_csv_lines(rows, libraries: dict[int, str] | None = None) -> Iterator[
 
     if libraries is None:
         libraries = dict(Organisation.objects.values_list("pk", "code"))
-    codes = {pk: cell(code) for pk, code in libraries.items()}
-    periods = {value: cell(label) for value, label in TransportReservation.Period.choices}
-    dates: dict = {}
-    batches: dict = {None: ""}
 
     def late_code(pk) -> str:  # an organisation added while the export runs
         code = Organisation.objects.filter(pk=pk).values_list("code", flat=True).first()
-        codes[pk] = cell(code or pk)
-        return codes[pk]
+        return cell(code or pk)
+
+    labels = dict(TransportReservation.Period.choices)
+    codes = _Cells(late_code, {pk: cell(code) for pk, code in libraries.items()})
+    periods = _Cells(lambda value: cell(labels.get(value, value)))
+    dates = _Cells(lambda day: cell(day.isoformat()))
+    batches = _Cells(str, {None: ""})
 
     lines = ["\ufeff" + ",".join(EXPORT_COLUMNS) + "\r\n"]  # BOM: Excel reads UTF-8
     for delivered_on, period, origin, destination, quantity, batch in rows.iterator(
         chunk_size=EXPORT_CHUNK
     ):
-        day = dates.get(delivered_on)
-        if day is None:
-            day = dates[delivered_on] = cell(delivered_on.isoformat())
-        number = batches.get(batch)
-        if number is None:
-            number = batches[batch] = str(batch)
         lines.append(
-            f"{day},{periods.get(period) or cell(period)},"
-            f"{codes.get(origin) or late_code(origin)},"
-            f"{codes.get(destination) or late_code(destination)},{quantity},{number}\r\n"
+            f"{dates[delivered_on]},{periods[period]},{codes[origin]},{codes[destination]},"
+            f"{quantity},{batches[batch]}\r\n"
         )
         if len(lines) >= EXPORT_CHUNK:
             yield "".join(lines)
             lines = []
     yield "".join(lines)
+
+
+class _Cells(dict):
+    """Finished CSV cells by value: a plain lookup per row, ``make`` once per new value."""
+
+    def __init__(self, make: Callable[[object], str], known: dict | None = None):
+        super().__init__(known or {})
+        self.make = make
+
+    def __missing__(self, value) -> str:
+        text = self[value] = self.make(value)
+        return text

@@ -17,10 +17,12 @@ from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 
 from kpis.models import ClosedYearError, Organisation, Registration
@@ -339,6 +341,14 @@ class CSV(base_formats.CSV):
         return super().create_dataset(in_stream, **kwargs)
 
 
+class ExportForm(SelectableFieldsExportForm):
+    """The export form, with each column's Dutch name next to its (file) name."""
+
+    def _get_field_label(self, resource, field_name):
+        field = resource._meta.model._meta.get_field(field_name)
+        return f"{capfirst(field.verbose_name)} ({field_name})"
+
+
 class ImportExportAdmin(ImportExportMixin):
     """CSV and XLSX import and export in an admin list, with the model's resource.
 
@@ -356,6 +366,7 @@ class ImportExportAdmin(ImportExportMixin):
 
     import_formats = export_formats = (CSV, base_formats.XLSX)
     import_template_name = "admin/import_export/bnf_import.html"
+    export_form_class = ExportForm
     to_encoding = "utf-8-sig"  # with a BOM Excel reads the file as UTF-8 (accents intact)
 
     def has_import_permission(self, request):

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from kpis import transport_import
 from kpis.models import TransportReservation
 
-from . import imports  # noqa: F401 (registers the batch admin the import links to)
 from .base import LibraryListFilter, ReportDatedAdmin, ReportYearFilter
 
 
@@ -29,6 +28,23 @@ class TransportImportForm(forms.Form):
         help_text=_("CSV (UTF-8, komma of puntkomma) of XLSX, met een kopregel."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
+
+
+IMPORT_COLUMNS = [
+    ("datum", _("Leverdatum: 2021-03-15 of 15-03-2021.")),
+    (
+        "maand",
+        _("In plaats van datum, voor een maandtotaal: 2021-03 of 03-2021."),
+    ),
+    (
+        "periode",
+        _("Optioneel, bij datum: 'dag' (standaard) of 'maand' (datum op de 1e)."),
+    ),
+    ("van", _("Code (bijv. 'fmb') of exacte naam van de leverende bibliotheek.")),
+    ("naar", _("Code of exacte naam van de ontvangende bibliotheek (niet dezelfde).")),
+    ("aantal", _("Geheel getal van minstens 1, alleen cijfers: 1234, niet 1.234.")),
+]
+"""The columns of an import file, as the upload page explains them."""
 
 
 class TransportScopeFilter(admin.SimpleListFilter):
@@ -145,19 +161,3 @@ class TransportReservationAdmin(ReportDatedAdmin):
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-
-
-IMPORT_COLUMNS = [
-    ("datum", _("Leverdatum: 2021-03-15 of 15-03-2021.")),
-    (
-        "maand",
-        _("In plaats van datum, voor een maandtotaal: 2021-03 of 03-2021."),
-    ),
-    (
-        "periode",
-        _("Optioneel, bij datum: 'dag' (standaard) of 'maand' (datum op de 1e)."),
-    ),
-    ("van", _("Code (bijv. 'fmb') of exacte naam van de leverende bibliotheek.")),
-    ("naar", _("Code of exacte naam van de ontvangende bibliotheek (niet dezelfde).")),
-    ("aantal", _("Geheel getal van minstens 1, alleen cijfers: 1234, niet 1.234.")),
-]
