@@ -366,6 +366,7 @@ class ImportExportAdmin(ImportExportMixin):
 
     import_formats = export_formats = (CSV, base_formats.XLSX)
     import_template_name = "admin/import_export/bnf_import.html"
+    export_template_name = "admin/import_export/bnf_export.html"
     export_form_class = ExportForm
     to_encoding = "utf-8-sig"  # with a BOM Excel reads the file as UTF-8 (accents intact)
 
