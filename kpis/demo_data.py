@@ -25,7 +25,6 @@ import itertools
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -53,6 +52,7 @@ from kpis.models import (
     TransportReservation,
 )
 from kpis.models.base import ensure_years_open
+from kpis.transport_import import keys_and_indexes_rebuilt_after
 from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
 from subsidies.models import Funder, Subsidy
 
@@ -1068,7 +1068,7 @@ def write_transport(
         if connection.vendor == "postgresql":
             bulk = total >= BULK_LOAD_ROWS
             with (
-                _indexes_rebuilt_after(cursor, opts.db_table, bulk, log),
+                keys_and_indexes_rebuilt_after(cursor, opts.db_table, bulk),
                 cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
             ):
                 # COPY's text format, written per batch: much faster than write_row,
@@ -1099,46 +1099,6 @@ def write_transport(
     if created is not None:
         created[TransportReservation._meta.label] += written
     return written
-
-
-@contextmanager
-def _indexes_rebuilt_after(cursor, table: str, enabled: bool, log: Log):
-    """PostgreSQL's advice for populating a database: load first, index afterwards.
-
-    Drops the table's secondary indexes and foreign keys, lets the caller load, then
-    recreates them from their own definitions; re-adding a foreign key checks every
-    row in one pass, so integrity is verified as before. All inside the caller's
-    transaction: if anything fails, the indexes and keys are simply still there.
-    """
-    if not enabled:
-        yield
-        return
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-        [table],
-    )
-    foreign_keys = cursor.fetchall()
-    cursor.execute(
-        "SELECT index.relname, pg_get_indexdef(index.oid) FROM pg_index x "
-        "JOIN pg_class index ON index.oid = x.indexrelid "
-        "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT x.indisunique "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
-        "ORDER BY index.relname",
-        [table],
-    )
-    indexes = cursor.fetchall()
-    quote = connection.ops.quote_name
-    for name, _definition in foreign_keys:
-        cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
-    for name, _definition in indexes:
-        cursor.execute(f"DROP INDEX {quote(name)}")
-    yield
-    log("  transport: indexen en verwijzingen opnieuw opbouwen...")
-    for _name, definition in indexes:
-        cursor.execute(definition)
-    for name, definition in foreign_keys:
-        cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
 def _batches(rows: Iterable, size: int) -> Iterator[list]:

@@ -779,7 +779,7 @@ def _write(checked: _Checked, result: ImportResult, user, source: str, report: P
         # Before the batch exists: dropping a foreign key to the batch table is refused
         # while that table has a deferred check pending (the new batch's user).
         bulk = connection.vendor == "postgresql" and _bulk_load_pays(cursor, checked.count)
-        with _keys_and_indexes_rebuilt_after(cursor, table, bulk):
+        with keys_and_indexes_rebuilt_after(cursor, table, bulk):
             try:
                 with transaction.atomic():
                     batch = ImportBatch.objects.create(
@@ -872,7 +872,7 @@ def _bulk_load_pays(cursor, rows: int) -> bool:
 
 
 @contextlib.contextmanager
-def _keys_and_indexes_rebuilt_after(cursor, table: str, enabled: bool):
+def keys_and_indexes_rebuilt_after(cursor, table: str, enabled: bool):
     """Load first, index afterwards (PostgreSQL's "Populating a Database").
 
     Drops the table's foreign keys and its secondary, non-unique indexes, lets the
