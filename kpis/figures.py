@@ -14,7 +14,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +30,7 @@ from kpis.models import (
     Training,
     TransportReservation,
 )
+from kpis.models.transport import scope_conditions
 from projects.models import GuidedTrajectory, Project, ProjectApplication
 from subsidies.models import Subsidy
 
@@ -120,17 +120,9 @@ def _support(key, label, section, kind_slug, definition_kind):
     )
 
 
-def _transport_filters() -> tuple[Q, Q]:
-    home = settings.BNF_HOME_PROVINCE
-    within = Q(origin__province=home, destination__province=home)
-    leaving = Q(origin__province=home) & ~Q(destination__province=home)
-    arriving = ~Q(origin__province=home) & Q(destination__province=home)
-    return within, leaving | arriving
-
-
 def static_figures() -> list[Figure]:
     """The figures that exist whatever the data, in report order."""
-    within, interprovincial = _transport_filters()
+    within, interprovincial = scope_conditions()
     return [
         Figure(
             key="subsidies.awarded",

@@ -9,16 +9,22 @@ from django.utils.translation import gettext_lazy as _
 from .base import ReportDated, ReportDatedQuerySet
 
 
+def scope_conditions(province: str | None = None) -> tuple[models.Q, models.Q]:
+    """(within the province, between it and another): the one definition that the
+    figures, the admin filter and the querysets share. One end elsewhere counts as
+    interprovincial, delivered or received; two ends elsewhere are not ours."""
+    province = province or settings.BNF_HOME_PROVINCE
+    from_home = models.Q(origin__province=province)
+    to_home = models.Q(destination__province=province)
+    return from_home & to_home, (from_home & ~to_home) | (~from_home & to_home)
+
+
 class TransportQuerySet(ReportDatedQuerySet):
     def within_province(self, province: str | None = None):
-        province = province or settings.BNF_HOME_PROVINCE
-        return self.filter(origin__province=province, destination__province=province)
+        return self.filter(scope_conditions(province)[0])
 
     def interprovincial(self, province: str | None = None):
-        province = province or settings.BNF_HOME_PROVINCE
-        leaving = models.Q(origin__province=province) & ~models.Q(destination__province=province)
-        arriving = ~models.Q(origin__province=province) & models.Q(destination__province=province)
-        return self.filter(leaving | arriving)
+        return self.filter(scope_conditions(province)[1])
 
 
 class TransportReservation(ReportDated):
