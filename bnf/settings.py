@@ -106,6 +106,13 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The yearly figures are cached under the database's data version (kpis.data_version),
+# which triggers change on every committed write; so a per-process memory cache is
+# always current. BNF_FIGURE_CACHE=false computes them on every request instead.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+BNF_FIGURE_CACHE = env_bool("BNF_FIGURE_CACHE", True)
+BNF_FIGURE_CACHE_SECONDS = int(os.environ.get("BNF_FIGURE_CACHE_SECONDS", "86400"))
+
 # Demo data lives in the top-level fixtures/ folder: `manage.py loaddata bnf_2021`.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 

@@ -9,9 +9,12 @@ class KpisConfig(AppConfig):
     verbose_name = _("Registraties en jaarcijfers")
 
     def ready(self):
-        from kpis import audit
+        from django.db.models.signals import post_migrate
+
+        from kpis import audit, data_version
 
         audit.register_models()
+        post_migrate.connect(data_version.install_after_migrate, sender=self)
 
 
 class AuditTrailConfig(AuditlogConfig):

@@ -435,12 +435,17 @@ def channel_figures(channels) -> list[Figure]:
 SECTION_ORDER = list(Section)
 
 
-def declared_figures() -> list[Figure]:
+def report_channels() -> list[Channel]:
+    return list(Channel.objects.order_by("order", "name"))
+
+
+def declared_figures(channels: list[Channel] | None = None) -> list[Figure]:
     """Every figure, in report order: static declarations plus one set per channel.
 
-    Reads the channels (one query).
+    Reads the channels (one query) unless given them.
     """
-    figures = static_figures() + channel_figures(Channel.objects.order_by("order", "name"))
+    channels = report_channels() if channels is None else channels
+    figures = static_figures() + channel_figures(channels)
     return sorted(figures, key=lambda f: SECTION_ORDER.index(f.section))
 
 

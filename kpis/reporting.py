@@ -8,15 +8,20 @@ depends on the declarations, never on the number of records or years.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Avg, Count, F, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 
-from kpis.figures import Figure, Kind, declared_figures
+from kpis import data_version
+from kpis.figures import Figure, Kind, declared_figures, report_channels, static_figures
 from kpis.models import Target
 
 Number = int | Decimal
@@ -102,6 +107,17 @@ class History:
     targets: dict[str, dict[int, Decimal]]
     target_notes: dict[tuple[str, int], str]
     data_years: list[int]
+
+    def data(self) -> dict:
+        """Everything but the declarations: what the cache keeps (figures hold querysets,
+        which are not for pickling)."""
+        return {
+            "values": self.values,
+            "details": self.details,
+            "targets": self.targets,
+            "target_notes": self.target_notes,
+            "data_years": self.data_years,
+        }
 
     @property
     def years(self) -> list[int]:
@@ -272,8 +288,54 @@ def _max_values(figure: Figure, values, details, years: set[int]) -> None:
 
 
 def history(figures: list[Figure] | None = None) -> History:
-    """Every figure for every year that has records (and the targets)."""
-    figures = declared_figures() if figures is None else figures
+    """Every figure for every year that has records (and the targets).
+
+    The declared figures come from the cache when the data has not changed since they
+    were computed: one query for the data version (``kpis.data_version``) instead of
+    one per source. Passing ``figures`` computes exactly those, uncached."""
+    if figures is not None:
+        return compute_history(figures)
+    if not settings.BNF_FIGURE_CACHE:
+        return compute_history(declared_figures())
+    version = data_version.current()
+    if version is None:
+        return compute_history(declared_figures())
+    key = f"kpis.history:{version}:{_declarations_fingerprint(settings.BNF_HOME_PROVINCE)}"
+    cached = cache.get(key)
+    if cached is not None:
+        channels, data = cached
+        return History(declared_figures(channels), **data)
+    channels = report_channels()
+    result = compute_history(declared_figures(channels))
+    cache.set(key, (channels, result.data()), settings.BNF_FIGURE_CACHE_SECONDS)
+    return result
+
+
+@functools.cache
+def _declarations_fingerprint(home_province: str) -> str:
+    """Changes with the code's declarations and the home province, so that a cache
+    shared by processes of different releases never mixes their figures; the channel
+    figures are data, and covered by the data version."""
+    parts = [
+        repr(
+            (
+                figure.key,
+                figure.kind,
+                figure.model._meta.label,
+                figure.field,
+                figure.year_field,
+                figure.end_field,
+                figure.title_field,
+                str(figure.model._default_manager.filter(figure.filter).query),
+            )
+        )
+        for figure in static_figures()
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def compute_history(figures: list[Figure]) -> History:
+    """``history()`` without the cache: one grouped query per source."""
     values: dict[str, dict] = {f.key: {} for f in figures}
     details: dict[str, dict] = {f.key: {} for f in figures}
     years: set[int] = set()

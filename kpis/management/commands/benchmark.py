@@ -23,7 +23,9 @@ What it does:
 
    - the dashboard ``/<year>/`` for the last generated year, as an anonymous visitor,
      through ``django.test.Client`` (server time: view, queries and template), with
-     its number of queries and the database time of those queries;
+     its number of queries; once with the figure cache (the data unchanged since the
+     last request: what visitors mostly get) and once without it (``BNF_FIGURE_CACHE``
+     off: what the first request after a change costs), with the database time;
    - ``/<year>/figures.json``;
    - the transport admin list ``/admin/kpis/transportreservation/``, logged in as the
      superuser, without and with the dashboard's ``?year=`` filter;
@@ -63,6 +65,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from kpis import demo_data, reporting
+from kpis.figures import declared_figures
 from kpis.models import (
     Channel,
     ChannelPost,
@@ -127,6 +130,8 @@ class Row:
     table_mb: float | None = None
     dashboard_ms: float = 0.0
     dashboard_queries: int = 0
+    uncached_ms: float = 0.0
+    uncached_queries: int = 0
     dashboard_sql_ms: float = 0.0
     json_ms: float = 0.0
     admin_ms: float | None = None
@@ -144,6 +149,10 @@ class Row:
     @property
     def ratio(self) -> float:
         return self.dashboard_ms / self.floor_ms if self.floor_ms else float("nan")
+
+    @property
+    def uncached_ratio(self) -> float:
+        return self.uncached_ms / self.floor_ms if self.floor_ms else float("nan")
 
 
 class RawSQL:
@@ -371,6 +380,7 @@ class Command(BaseCommand):
             results.append(row)
             self.stdout.write(
                 f"  dashboard {row.dashboard_ms:.1f} ms ({row.dashboard_queries} queries), "
+                f"zonder cache {row.uncached_ms:.1f} ms ({row.uncached_queries} queries), "
                 f"SQL-vloer {row.floor_ms:.1f} ms"
             )
         self.report(results, year, repeat)
@@ -428,6 +438,13 @@ class Command(BaseCommand):
 
             return request
 
+        def uncached(request):
+            def without_cache():
+                with override_settings(BNF_FIGURE_CACHE=False):
+                    return request()
+
+            return without_cache
+
         try:
             admin_list = reverse("admin:kpis_transportreservation_changelist")
         except NoReverseMatch:
@@ -443,8 +460,9 @@ class Command(BaseCommand):
         # Everything in turns, so that every number sees the same background load.
         functions = {
             "dashboard": get(anonymous, dashboard),
+            "uncached": uncached(get(anonymous, dashboard)),
             "json": get(anonymous, figures),
-            "history": reporting.history,
+            "history": lambda: reporting.compute_history(declared_figures()),
             **{f"floor:{name}": variant for name, variant in variants.items()},
             "floor:other": lambda: raw.others(year),
         }
@@ -453,6 +471,7 @@ class Command(BaseCommand):
             functions["admin_year"] = get(staff, f"{admin_list}?year={year}")
         medians = interleaved_medians_ms(functions, repeat)
         row.dashboard_ms, row.json_ms = medians["dashboard"], medians["json"]
+        row.uncached_ms = medians["uncached"]
         row.history_ms = medians["history"]
         row.floor_variants = {name: medians[f"floor:{name}"] for name in variants}
         row.floor_transport_ms = min(row.floor_variants.values())
@@ -460,12 +479,15 @@ class Command(BaseCommand):
         row.admin_ms, row.admin_year_ms = medians.get("admin"), medians.get("admin_year")
 
         # Query counts and database time separately: capturing adds its own overhead.
+        with CaptureQueriesContext(connection) as queries:
+            get(anonymous, dashboard)()
+        row.dashboard_queries = len(queries)
         sql_times = []
         for _ in range(min(repeat, 5)):
             with CaptureQueriesContext(connection) as queries:
-                get(anonymous, dashboard)()
+                uncached(get(anonymous, dashboard))()
             sql_times.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
-        row.dashboard_queries = len(queries)
+        row.uncached_queries = len(queries)
         row.dashboard_sql_ms = statistics.median(sql_times)
         if self.explain:
             self.print_plan(queries.captured_queries)
@@ -511,20 +533,22 @@ class Command(BaseCommand):
             f"## Benchmark BNF-dashboard (verslagjaar {year}, mediaan van {repeat} metingen)",
             "",
             "| transportregels | laden (s) | tabel (MB) | dashboard (ms) | queries "
-            "| waarvan SQL (ms) | history() (ms) | figures.json (ms) | admin transport (ms) "
-            "| admin ?year (ms) | admin queries | SQL-vloer transport (ms) "
-            "| SQL-vloer overig (ms) | dashboard / vloer |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| zonder cache (ms) | queries | waarvan SQL (ms) | history() (ms) "
+            "| figures.json (ms) | admin transport (ms) | admin ?year (ms) | admin queries "
+            "| SQL-vloer transport (ms) | SQL-vloer overig (ms) | dashboard / vloer "
+            "| zonder cache / vloer |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for row in results:
             lines.append(
                 f"| {demo_data.dutch_number(row.size)} | {row.load_s:.1f} "
                 f"| {ms(row.table_mb)} | {row.dashboard_ms:.1f} | {row.dashboard_queries} "
+                f"| {row.uncached_ms:.1f} | {row.uncached_queries} "
                 f"| {row.dashboard_sql_ms:.1f} | {row.history_ms:.1f} | {row.json_ms:.1f} "
                 f"| {ms(row.admin_ms)} | {ms(row.admin_year_ms)} "
                 f"| {row.admin_queries if row.admin_queries is not None else 'n.v.t.'} "
                 f"| {row.floor_transport_ms:.1f} | {row.floor_other_ms:.1f} "
-                f"| {row.ratio:.2f} |"
+                f"| {row.ratio:.2f} | {row.uncached_ratio:.2f} |"
             )
         names = list(results[0].floor_variants) if results else []
         if names:
@@ -542,9 +566,11 @@ class Command(BaseCommand):
         lines += [f"- {line}" for line in self.machine_info()]
         lines += [
             "",
-            "Dashboard en figures.json: anoniem via django.test.Client, DEBUG uit. "
-            "'waarvan SQL' is de databasetijd van de queries van een dashboardverzoek "
-            "(mediaan van 5). "
+            "Dashboard en figures.json: anoniem via django.test.Client, DEBUG uit, met de "
+            "cijfercache (ongewijzigde gegevens: één query voor de gegevensversie). "
+            "'Zonder cache': hetzelfde dashboard met BNF_FIGURE_CACHE uit, zoals het eerste "
+            "verzoek na een wijziging; 'waarvan SQL' is de databasetijd daarvan (mediaan "
+            "van 5), 'history()' de berekening zelf. "
             "SQL-vloer: handgeschreven SQL voor dezelfde figuren (transport: de snelste "
             "formulering; overig: één gegroepeerde query per bron plus de citaten); "
             "'dashboard / vloer' deelt de dashboardtijd door de som van beide.",
