@@ -4,6 +4,10 @@ One grouped query per source (model and date field) computes all its flow figure
 (count, sum, average) for all years at once; a stock figure takes two grouped
 queries, a max figure one windowed query; targets one more. The number of queries
 depends on the declarations, never on the number of records or years.
+
+``history()`` keeps the result in Django's cache under the data version
+(``kpis.data_version``), which database triggers change on every write: while nothing
+changes, a request costs one query.
 """
 
 from __future__ import annotations
