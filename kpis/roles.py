@@ -8,8 +8,9 @@ needs staff status ("Medewerker"). A superuser may do everything and needs no gr
   (organisations, themes, channels, support kinds, funders, funds, targets, users)
   that registration forms pick from; sees year closings and import batches.
 - **Coördinator**: what an adviser may, plus managing the reference data, targets
-  and user accounts, seeing the groups and the audit trail, and closing and reopening
-  report years (``kpis.close_year``).
+  and user accounts, seeing the groups and the audit trail, closing and reopening
+  report years (``kpis.close_year``), and lifting a login lock-out early by deleting
+  its access attempt (django-axes; migration 0005).
 - **Provincie**: sees all of the above, changes nothing; exports.
 
 The permissions are listed in the migration itself, so that it keeps doing the same

@@ -43,6 +43,8 @@ def roles(db):
 
     if Group.objects.filter(name__in=ROLES).count() < len(ROLES):
         importlib.import_module("kpis.migrations.0004_roles").create_roles(apps, None)
+        lockouts = importlib.import_module("kpis.migrations.0005_coordinator_lifts_lockouts")
+        lockouts.allow_lifting_lockouts(apps, None)
     return {group.name: group for group in Group.objects.filter(name__in=ROLES)}
 
 

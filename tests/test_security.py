@@ -8,7 +8,8 @@ from axes.models import AccessAttempt
 from axes.utils import reset
 from django.contrib.auth import authenticate
 from django.db.models import F
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.urls import reverse
 
 from bnf.security import client_ip
 from tests.factories import make_channel, make_channel_post
@@ -282,3 +283,27 @@ def test_the_admin_works_under_the_policy(browser, live_server, coordinator):  #
     browser.find_element(By.ID, "action-toggle").click()
     assert browser.find_element(By.CSS_SELECTOR, ".action-counter").text.startswith("2 van de 2")
     assert policy_errors(browser) == []
+
+
+def test_a_coordinator_lifts_a_lock_out_in_the_admin(client, adviser, make_role_user):
+    fail(client, adviser.username, 6)
+    assert log_in(client, adviser.username, ADVISER_PASSWORD).status_code == 429
+    attempt = AccessAttempt.objects.get(username=adviser.username)
+
+    staff = Client()
+    staff.force_login(make_role_user("Coördinator", username="test-coordinator-2"))
+    listing = staff.get(reverse("admin:axes_accessattempt_changelist"))
+    assert listing.status_code == 200
+    assert adviser.username in listing.content.decode()
+    delete_url = reverse("admin:axes_accessattempt_delete", args=[attempt.pk])
+    assert staff.get(delete_url).status_code == 200  # asks for confirmation first
+    assert staff.post(delete_url, {"post": "yes"}).status_code == 302
+
+    assert not AccessAttempt.objects.exists()
+    assert logged_in(log_in(client, adviser.username, ADVISER_PASSWORD))
+
+
+def test_an_adviser_cannot_lift_a_lock_out(make_role_user):
+    staff = Client()
+    staff.force_login(make_role_user("Adviseur", username="test-adviser-2"))
+    assert staff.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
