@@ -120,9 +120,11 @@ def _support(key, label, section, kind_slug, definition_kind):
     )
 
 
-def static_figures() -> list[Figure]:
-    """The figures that exist whatever the data, in report order."""
-    within, interprovincial = scope_conditions()
+def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
+    """The figures that exist whatever the data, in report order. ``home_ids``: the
+    home province's library ids, for the fastest transport filter (see
+    ``scope_conditions``); without them the filter reads them in a subquery."""
+    within, interprovincial = scope_conditions(home_ids=home_ids)
     return [
         Figure(
             key="subsidies.awarded",
@@ -439,13 +441,15 @@ def report_channels() -> list[Channel]:
     return list(Channel.objects.order_by("order", "name"))
 
 
-def declared_figures(channels: list[Channel] | None = None) -> list[Figure]:
+def declared_figures(
+    channels: list[Channel] | None = None, home_ids: list[int] | None = None
+) -> list[Figure]:
     """Every figure, in report order: static declarations plus one set per channel.
 
     Reads the channels (one query) unless given them.
     """
     channels = report_channels() if channels is None else channels
-    figures = static_figures() + channel_figures(channels)
+    figures = static_figures(home_ids) + channel_figures(channels)
     return sorted(figures, key=lambda f: SECTION_ORDER.index(f.section))
 
 

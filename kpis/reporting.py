@@ -27,6 +27,7 @@ from django.db.models.functions import ExtractYear, RowNumber
 from kpis import data_version
 from kpis.figures import Figure, Kind, declared_figures, report_channels, static_figures
 from kpis.models import Target
+from kpis.models.transport import home_library_ids
 
 Number = int | Decimal
 
@@ -299,19 +300,17 @@ def history(figures: list[Figure] | None = None) -> History:
     one per source. Passing ``figures`` computes exactly those, uncached."""
     if figures is not None:
         return compute_history(figures)
-    if not settings.BNF_FIGURE_CACHE:
-        return compute_history(declared_figures())
-    version = data_version.current()
-    if version is None:
-        return compute_history(declared_figures())
-    key = f"kpis.history:{version}:{_declarations_fingerprint(settings.BNF_HOME_PROVINCE)}"
-    cached = cache.get(key)
-    if cached is not None:
-        channels, data = cached
-        return History(declared_figures(channels), **data)
+    version = data_version.current() if settings.BNF_FIGURE_CACHE else None
+    if version is not None:
+        key = f"kpis.history:{version}:{_declarations_fingerprint(settings.BNF_HOME_PROVINCE)}"
+        cached = cache.get(key)
+        if cached is not None:
+            channels, data = cached
+            return History(declared_figures(channels), **data)
     channels = report_channels()
-    result = compute_history(declared_figures(channels))
-    cache.set(key, (channels, result.data()), settings.BNF_FIGURE_CACHE_SECONDS)
+    result = compute_history(declared_figures(channels, home_library_ids()))
+    if version is not None:
+        cache.set(key, (channels, result.data()), settings.BNF_FIGURE_CACHE_SECONDS)
     return result
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from kpis import data_version, reporting
 from kpis.figures import declared_figures
 from kpis.models import Organisation, Training, TransportReservation
+from kpis.models.transport import home_library_ids
 from tests.factories import make_organisation, make_training, make_transport
 
 YEAR = 2021
@@ -158,7 +159,7 @@ def test_an_edit_in_the_admin_shows_on_the_dashboard_at_once(coordinator_client)
 
 def uncached_queries() -> int:
     with CaptureQueriesContext(connection) as queries:
-        reporting.compute_history(declared_figures())
+        reporting.compute_history(declared_figures(home_ids=home_library_ids()))
     return len(queries)
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from kpis import reporting
 from kpis.figures import declared_figures, known_keys
 from kpis.models import ChannelPost, Organisation, Province, TransportReservation
+from kpis.models.transport import home_library_ids
 from tests.catalogue import catalogue_rows, expected_2021
 from tests.factories import (
     make_channel,
@@ -180,19 +181,19 @@ def _bulk_data(years, per_year, channel, fmb, elsewhere):
 @pytest.mark.django_db
 def test_the_aggregation_reads_a_constant_number_of_queries(django_assert_num_queries):
     """The data version, then 12 grouped sources + 2 for the stock + 1 per top post +
-    channels + targets; unchanged data since: the data version only."""
+    channels + home libraries + targets; unchanged data since: the data version only."""
     setup = {
         "channel": make_channel(slug="yammer", report_engagement=True),
         "fmb": make_organisation(),
         "elsewhere": make_organisation(province=Province.GELDERLAND),
     }
     _bulk_data([2021], per_year=20, **setup)
-    with django_assert_num_queries(18) as small:
+    with django_assert_num_queries(19) as small:
         reporting.history()
     with django_assert_num_queries(1):
         reporting.history()
     _bulk_data(range(2012, 2024), per_year=200, **setup)
-    with django_assert_num_queries(18) as large:
+    with django_assert_num_queries(19) as large:
         history = reporting.history()
     assert len(small.captured_queries) == len(large.captured_queries)
     assert history.data_years[0] == 2012
@@ -243,3 +244,19 @@ def test_the_catalogue_copy_in_the_repository_matches_the_shared_catalogue():
     assert REPO_CATALOGUE.read_text(encoding="utf-8") == SHARED_CATALOGUE.read_text(
         encoding="utf-8"
     )
+
+
+@pytest.mark.django_db
+def test_the_home_libraries_listed_or_looked_up_give_the_same_figures(demo_2021, settings):
+    """history() lists the home libraries' ids in the SQL (fastest at scale); the
+    declarations' default looks them up in a subquery; the admin filter does too."""
+    listed = reporting.compute_history(declared_figures(home_ids=home_library_ids()))
+    looked_up = reporting.compute_history(declared_figures())
+    assert listed.values == looked_up.values
+    assert listed.values["transport.within_province"][2021] == 27779
+    assert reporting.history().values == listed.values
+
+    settings.BNF_HOME_PROVINCE = "zeeland"  # no libraries there: no ids to list
+    assert home_library_ids() == []
+    assert reporting.history().for_year(2021)["transport.within_province"].value == 0
+    assert not TransportReservation.objects.within_province().exists()

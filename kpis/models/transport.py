@@ -11,15 +11,26 @@ from .base import ReportDated, ReportDatedQuerySet
 from .organisations import Organisation
 
 
-def scope_conditions(province: str | None = None) -> tuple[models.Q, models.Q]:
+def home_library_ids(province: str | None = None) -> list[int]:
+    """The ids of the home province's libraries (one query)."""
+    province = province or settings.BNF_HOME_PROVINCE
+    return list(Organisation.objects.filter(province=province).values_list("pk", flat=True))
+
+
+def scope_conditions(
+    province: str | None = None, home_ids: list[int] | None = None
+) -> tuple[models.Q, models.Q]:
     """(within the province, between it and another): the one definition that the
     figures, the admin filter and the querysets share. One end elsewhere counts as
-    interprovincial, delivered or received; two ends elsewhere are not ours."""
+    interprovincial, delivered or received; two ends elsewhere are not ours.
+
+    The home libraries are a subquery on their ids, or the ids themselves when given
+    (``home_library_ids()``): the yearly aggregation passes them, because at millions
+    of rows the database checks a literal list much faster than a subquery's result.
+    Either way no join to Organisation per end, and "exactly one end at home" is one
+    comparison, (origin at home) <> (destination at home)."""
     province = province or settings.BNF_HOME_PROVINCE
-    # A subquery on the libraries' ids rather than a join to Organisation per end, and
-    # "exactly one end at home" as (origin at home) <> (destination at home): at
-    # millions of rows the database probes one small hashed list four times per row.
-    home = Organisation.objects.filter(province=province).values("pk")
+    home = home_ids or Organisation.objects.filter(province=province).values("pk")
     from_home = models.Q(origin__in=home)
     to_home = models.Q(destination__in=home)
     one_end_at_home = ~models.Q(Exact(_boolean(from_home), _boolean(to_home)))

@@ -81,6 +81,7 @@ from kpis.models import (
     Training,
     TransportReservation,
 )
+from kpis.models.transport import home_library_ids
 from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
 from subsidies.models import Subsidy
 
@@ -462,7 +463,9 @@ class Command(BaseCommand):
             "dashboard": get(anonymous, dashboard),
             "uncached": uncached(get(anonymous, dashboard)),
             "json": get(anonymous, figures),
-            "history": lambda: reporting.compute_history(declared_figures()),
+            "history": lambda: reporting.compute_history(
+                declared_figures(home_ids=home_library_ids())
+            ),
             **{f"floor:{name}": variant for name, variant in variants.items()},
             "floor:other": lambda: raw.others(year),
         }
