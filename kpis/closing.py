@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kpis import exports, reporting
 from kpis.models import ClosedYear, YearReopening
+from kpis.models.base import ClosedYearError
+
+T = TypeVar("T")
 
 
 def _plain(value):
@@ -61,8 +67,12 @@ class Difference:
 
 def differences(closed: ClosedYear, report: reporting.YearReport) -> list[Difference]:
     """Figures whose live value no longer equals the published one (should never happen)."""
-    published = {row["key"]: row for row in closed.snapshot}
-    live = {row["key"]: row for row in snapshot_rows(report)}
+    return _compare(closed.snapshot, snapshot_rows(report))
+
+
+def _compare(published_rows: list[dict], live_rows: list[dict]) -> list[Difference]:
+    published = {row["key"]: row for row in published_rows}
+    live = {row["key"]: row for row in live_rows}
     found = []
     for key in [*published, *(k for k in live if k not in published)]:
         before, now = published.get(key, {}), live.get(key, {})
@@ -76,3 +86,70 @@ def _same(a, b) -> bool:
     if a is None or b is None:
         return a is b
     return Decimal(str(a)) == Decimal(str(b))
+
+
+def refuse_changes_to_closed_figures(write: Callable[[], T]) -> T:
+    """Run ``write`` (a change to reference data that figures read through: a library's
+    province or joining date, a channel's flags, a support kind's or fund's code) and
+    keep it only if no figure of a closed year changes; otherwise undo it and raise
+    ``ClosedYearError`` naming the year, the figure and both values.
+
+    Registrations are refused by their own date (``ReportDated``); this covers what a
+    date cannot: a change elsewhere that recounts a published year. One query when no
+    year is closed; otherwise the figures before (usually cached) and after the write.
+    """
+    return _run_checked(write, keep=True)
+
+
+def check_changes_to_closed_figures(write: Callable[[], object]) -> None:
+    """``refuse_changes_to_closed_figures`` as a trial: the write is always undone.
+    For forms, to show the refusal before anything is saved."""
+    _run_checked(write, keep=False)
+
+
+class _TrialOver(Exception):
+    pass
+
+
+def _run_checked(write, *, keep: bool):
+    closed_years = list(ClosedYear.objects.order_by("year").values_list("year", flat=True))
+    if not closed_years:
+        return write() if keep else None
+    before = reporting.history()
+    try:
+        with transaction.atomic():
+            result = write()
+            after = reporting.history()
+            for year in closed_years:
+                _refuse_if_changed(year, before.for_year(year), after.for_year(year))
+            if not keep:
+                raise _TrialOver
+    except _TrialOver:
+        return None
+    return result
+
+
+def _refuse_if_changed(year: int, before, after) -> None:
+    changed = _compare(snapshot_rows(before), snapshot_rows(after))
+    if changed:
+        first = changed[0]
+        raise ClosedYearError(
+            _(
+                "Deze wijziging verandert een vastgesteld cijfer van %(year)s: %(label)s "
+                "gaat van %(before)s naar %(after)s. Een coördinator kan het jaar eerst "
+                "heropenen."
+            )
+            % {
+                "year": year,
+                "label": first.label,
+                "before": _shown(first.published),
+                "after": _shown(first.live),
+            },
+            code="closed_year",
+        )
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "–"
+    return number_format(Decimal(str(value)), use_l10n=True, force_grouping=True)

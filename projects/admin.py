@@ -6,6 +6,7 @@ from kpis.admin.base import (
     ORGANISATIONS_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
+    FigureReferenceAdmin,
     ImportExportAdmin,
     RegistrationAdmin,
     RelatedCodeListFilter,
@@ -44,7 +45,7 @@ class ProjectAdmin(ImportExportAdmin, RegistrationAdmin):
 
 
 @admin.register(Fund)
-class FundAdmin(ImportExportAdmin, admin.ModelAdmin):
+class FundAdmin(ImportExportAdmin, FigureReferenceAdmin):
     resource_classes = [FundResource]
     list_display = ("name", "slug")
     search_fields = ("name", "slug")

@@ -5,8 +5,13 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models.base import END_BEFORE_START, Registration, end_not_before_start
-from kpis.models.organisations import SlugNaturalKeyManager
+from kpis.models.base import (
+    END_BEFORE_START,
+    FigureReference,
+    Registration,
+    end_not_before_start,
+)
+from kpis.models.organisations import FigureReferenceSlugManager
 
 DECIDED_BEFORE_SUBMITTED = _("Het besluit kan niet voor de indiening liggen.")
 
@@ -65,7 +70,7 @@ class Project(Registration):
         _check_end(self, "started_on", "ended_on")
 
 
-class Fund(models.Model):
+class Fund(FigureReference):
     name = models.CharField(
         _("naam"), max_length=200, unique=True, help_text=_("Bijvoorbeeld 'Innovatiefonds'.")
     )
@@ -76,7 +81,7 @@ class Fund(models.Model):
         help_text=_("Vaste code voor imports, exports en figuren."),
     )
 
-    objects = SlugNaturalKeyManager()
+    objects = FigureReferenceSlugManager()
 
     class Meta:
         verbose_name = _("fonds")

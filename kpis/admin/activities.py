@@ -21,6 +21,7 @@ from .base import (
     ORGANISATIONS_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
+    FigureReferenceAdmin,
     ImportExportAdmin,
     RegistrationAdmin,
     RelatedCodeListFilter,
@@ -30,7 +31,7 @@ from .base import (
 
 
 @admin.register(SupportKind)
-class SupportKindAdmin(ImportExportAdmin, admin.ModelAdmin):
+class SupportKindAdmin(ImportExportAdmin, FigureReferenceAdmin):
     resource_classes = [SupportKindResource]
     list_display = ("name", "slug", "description")
     search_fields = ("name", "slug", "description")

@@ -5,6 +5,7 @@ every registration form shares: the adviser defaults to whoever is logged in, th
 list filters on report year, numbers are typed and shown the Dutch way.
 """
 
+import functools
 from collections import defaultdict
 
 from django import forms
@@ -25,6 +26,7 @@ from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 
+from kpis.closing import check_changes_to_closed_figures
 from kpis.models import ClosedYearError, Organisation, Registration
 from kpis.models.base import ensure_years_open
 from kpis.resources.base import PREVIEW_ROWS, error_lines
@@ -285,6 +287,27 @@ class ReportDatedAdmin(admin.ModelAdmin):
         if error and request.method == "GET":
             self.message_user(request, error.messages[0], messages.WARNING)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class FigureReferenceAdmin(admin.ModelAdmin):
+    """Admin for reference data that figures read through (``FigureReference``).
+
+    A change that would recount a closed year is refused on the form (the model's
+    ``clean``); a deletion that would is listed as what may not be deleted, so the
+    admin refuses it before anything happens, alone or in a bulk action.
+    """
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not protected:
+            pks = [obj.pk for obj in objs]
+            deletion = self.model._base_manager.filter(pk__in=pks)
+            try:
+                # the plain QuerySet.delete: the trial itself does the checking
+                check_changes_to_closed_figures(functools.partial(models.QuerySet.delete, deletion))
+            except ClosedYearError as error:
+                perms_needed.add(error.messages[0])
+        return to_delete, model_count, perms_needed, protected
 
 
 # The fields every registration shares, as the last group of its form.

@@ -13,6 +13,7 @@ from .base import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
+    FigureReferenceAdmin,
     ImportExportAdmin,
     RegistrationAdmin,
     RelatedCodeListFilter,
@@ -24,7 +25,7 @@ CHANNEL_FILTER = ("channel__slug", RelatedCodeListFilter)
 
 
 @admin.register(Channel)
-class ChannelAdmin(ImportExportAdmin, admin.ModelAdmin):
+class ChannelAdmin(ImportExportAdmin, FigureReferenceAdmin):
     resource_classes = [ChannelResource]
     list_display = ("name", "slug", "audience", "report_posts", "report_engagement", "order")
     list_filter = ("audience", "report_posts", "report_engagement")

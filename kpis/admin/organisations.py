@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from kpis.models import Organisation, Theme
 from kpis.resources import OrganisationResource, ThemeResource
 
-from .base import ImportExportAdmin, ReportYearFilter
+from .base import FigureReferenceAdmin, ImportExportAdmin, ReportYearFilter
 
 
 class JoinedYearFilter(ReportYearFilter):
@@ -20,7 +20,7 @@ class JoinedYearFilter(ReportYearFilter):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ImportExportAdmin, admin.ModelAdmin):
+class OrganisationAdmin(ImportExportAdmin, FigureReferenceAdmin):
     resource_classes = [OrganisationResource]
     list_display = ("name", "code", "kind", "province", "joined_network_on")
     list_filter = ("kind", "province", JoinedYearFilter)

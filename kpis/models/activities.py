@@ -7,11 +7,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import Registration, end_not_before_start, ensure_years_open, non_negative
-from .organisations import SlugNaturalKeyManager
+from .base import (
+    FigureReference,
+    Registration,
+    end_not_before_start,
+    ensure_years_open,
+    non_negative,
+)
+from .organisations import FigureReferenceSlugManager
 
 
-class SupportKind(models.Model):
+class SupportKind(FigureReference):
     """A kind of countable support work (advice, process optimised, best practice shared...).
 
     Kinds are data: a new kind of the same shape is one admin record (plus, if it is to
@@ -28,7 +34,7 @@ class SupportKind(models.Model):
         _("omschrijving"), blank=True, help_text=_("Wat wel en niet onder deze soort valt.")
     )
 
-    objects = SlugNaturalKeyManager()
+    objects = FigureReferenceSlugManager()
 
     class Meta:
         verbose_name = _("soort ondersteuning")

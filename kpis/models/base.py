@@ -1,12 +1,13 @@
 """Building blocks shared by every registration type."""
 
 import datetime
+import functools
 from typing import ClassVar
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +31,61 @@ def ensure_years_open(years) -> None:
     first = closed.order_by("year").values_list("year", flat=True).first()
     if first is not None:
         raise ClosedYearError(closed_year_message(first), code="closed_year")
+
+
+def _guarded(write):
+    from kpis.closing import refuse_changes_to_closed_figures
+
+    return refuse_changes_to_closed_figures(write)
+
+
+class FigureReferenceQuerySet(models.QuerySet):
+    """Bulk writes to ``FigureReference`` data, refused and undone like a single save
+    when they would change a closed year's published figures."""
+
+    def update(self, **kwargs):
+        return _guarded(functools.partial(super().update, **kwargs))
+
+    def delete(self):
+        return _guarded(super().delete)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        return _guarded(functools.partial(super().bulk_create, objs, *args, **kwargs))
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        return _guarded(functools.partial(super().bulk_update, objs, fields, *args, **kwargs))
+
+
+class FigureReference(models.Model):
+    """Reference data that figures read through: a library's province and joining date,
+    a channel's flags, the code of a support kind or fund. Registrations carry their own
+    date and are locked by it (``ReportDated``); a change here has no date but can
+    recount a published year, so it is refused, undone, when it would change a closed
+    year's figures (``kpis.closing.refuse_changes_to_closed_figures``)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        return _guarded(functools.partial(super().save, *args, **kwargs))
+
+    def delete(self, *args, **kwargs):
+        return _guarded(functools.partial(super().delete, *args, **kwargs))
+
+    def clean(self):
+        """The refusal as a form error: the change is tried, compared and undone."""
+        from kpis.closing import check_changes_to_closed_figures
+
+        super().clean()
+        pk, adding = self.pk, self._state.adding
+        try:
+            check_changes_to_closed_figures(functools.partial(models.Model.save, self))
+        except ClosedYearError as error:
+            raise ValidationError(error.messages) from error
+        except IntegrityError:
+            pass  # a duplicate name or code: the uniqueness check reports it next
+        finally:
+            self.pk, self._state.adding = pk, adding
 
 
 class ReportDatedQuerySet(models.QuerySet):

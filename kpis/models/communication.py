@@ -4,11 +4,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import Registration, ReportDated, non_negative
-from .organisations import SlugNaturalKeyManager
+from .base import FigureReference, Registration, ReportDated, non_negative
+from .organisations import FigureReferenceSlugManager
 
 
-class Channel(models.Model):
+class Channel(FigureReference):
     """A communication channel (website, Yammer, Flip, Blink, ...).
 
     Channels are data: a channel added in the admin gets its own report figures
@@ -50,7 +50,7 @@ class Channel(models.Model):
         _("volgorde"), default=0, help_text=_("Volgorde in dashboard en verslag.")
     )
 
-    objects = SlugNaturalKeyManager()
+    objects = FigureReferenceSlugManager()
 
     class Meta:
         verbose_name = _("kanaal")

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .base import FigureReference, FigureReferenceQuerySet
+
 
 class Province(models.TextChoices):
     GRONINGEN = "groningen", "Groningen"
@@ -24,12 +26,16 @@ class SlugNaturalKeyManager(models.Manager):
         return self.get(slug=slug)
 
 
-class OrganisationManager(models.Manager):
+class FigureReferenceSlugManager(SlugNaturalKeyManager.from_queryset(FigureReferenceQuerySet)):
+    """Natural keys by slug, and bulk writes guarded like ``FigureReference`` saves."""
+
+
+class OrganisationManager(models.Manager.from_queryset(FigureReferenceQuerySet)):
     def get_by_natural_key(self, code):
         return self.get(code=code)
 
 
-class Organisation(models.Model):
+class Organisation(FigureReference):
     class Kind(models.TextChoices):
         LIBRARY = "library", _("bibliotheek")
         PROVINCE = "province", _("provincie")
