@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "kpis.apps.LoginProtectionConfig",  # django-axes
     "csp",
     "django_tables2",
     "import_export",

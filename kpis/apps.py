@@ -1,4 +1,5 @@
 from auditlog.apps import AuditlogConfig
+from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -22,3 +23,10 @@ class AuditTrailConfig(AuditlogConfig):
 
     default = False
     verbose_name = _("Audittrail")
+
+
+class LoginProtectionConfig(AxesConfig):
+    """django-axes, under a Dutch name in the admin (its texts: locale/nl)."""
+
+    default = False
+    verbose_name = _("Inlogbeveiliging")

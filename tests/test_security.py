@@ -295,6 +295,10 @@ def test_a_coordinator_lifts_a_lock_out_in_the_admin(client, adviser, make_role_
     listing = staff.get(reverse("admin:axes_accessattempt_changelist"))
     assert listing.status_code == 200
     assert adviser.username in listing.content.decode()
+    # in Dutch, like the rest of the admin (locale/nl fills in what django-axes lacks)
+    assert "Toegangspogingen" in staff.get(reverse("admin:index")).content.decode()
+    assert "Inlogbeveiliging" in staff.get(reverse("admin:index")).content.decode()
+    assert "Geblokkeerd" in listing.content.decode()
     delete_url = reverse("admin:axes_accessattempt_delete", args=[attempt.pk])
     assert staff.get(delete_url).status_code == 200  # asks for confirmation first
     assert staff.post(delete_url, {"post": "yes"}).status_code == 302
@@ -307,3 +311,16 @@ def test_an_adviser_cannot_lift_a_lock_out(make_role_user):
     staff = Client()
     staff.force_login(make_role_user("Adviseur", username="test-adviser-2"))
     assert staff.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+
+
+def test_the_password_rules_speak_dutch():
+    """Django 5.2's Dutch catalogue lacks the new minimum-length text; locale/nl has it."""
+    from django.contrib.auth.password_validation import MinimumLengthValidator
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        MinimumLengthValidator(12).validate("kort")
+
+    assert error.value.messages == [
+        "Dit wachtwoord is te kort. Het moet minstens 12 tekens bevatten."
+    ]

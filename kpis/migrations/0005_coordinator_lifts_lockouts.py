@@ -1,7 +1,7 @@
 """The Coördinator may lift a login lock-out before the hour is over.
 
-django-axes keeps a lock-out as an access attempt; deleting it in the admin ("Access
-attempts": django-axes has no Dutch catalogue) lets the person log in again at once.
+django-axes keeps a lock-out as an access attempt; deleting it in the admin
+(Inlogbeveiliging, Toegangspogingen) lets the person log in again at once.
 The Coördinator gets to see and delete those attempts and to see the access logs.
 Additive and idempotent, like 0004_roles.
 """
