@@ -109,10 +109,14 @@ def test_a_change_to_the_libraries_behind_a_figure_shows_too():
 @pytest.mark.django_db
 def test_a_many_to_many_change_moves_the_version():
     training = make_training(held_on=DAY)
-    version = data_version.current()
     library = make_organisation()
     version = data_version.current()
+
     training.organisations.add(library)
+
+    assert data_version.current() != version
+    version = data_version.current()
+    training.organisations.remove(library)
     assert data_version.current() != version
 
 
