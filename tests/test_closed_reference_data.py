@@ -21,6 +21,7 @@ from tests.factories import (
     make_organisation,
     make_transport,
 )
+from tests.test_import_export import check
 
 pytestmark = pytest.mark.django_db
 
@@ -164,8 +165,6 @@ def test_the_admin_still_reports_duplicates_as_form_errors(library, coordinator_
 def test_an_import_that_would_recount_a_closed_year_is_refused_with_its_row(
     library, coordinator_client
 ):
-    from tests.test_import_export import check
-
     content = (
         "code,name,kind,province,joined_network_on,notes\r\n"
         f"{library.code},{library.name},library,flevoland,,\r\n"
