@@ -28,9 +28,14 @@ from kpis.roles import ADVISER, COORDINATOR
 from projects.models import Fund
 from subsidies.models import Funder, Subsidy
 from tests.factories import (
+    make_channel,
     make_channel_post,
+    make_fund,
+    make_funder,
+    make_import_batch,
     make_organisation,
     make_subsidy,
+    make_support_kind,
     make_target,
     make_theme,
     make_training,
@@ -193,6 +198,74 @@ def test_the_whole_trail_is_for_coordinators_and_filters(role_coordinator_client
     assert "<td>5,00</td><td>9</td>" in detail.content.decode()
     assert "Gewijzigd: subsidies.awarded" in detail.content.decode()
     assert "Updated" not in detail.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("maker", "field", "label"),
+    [
+        (make_support_kind, "name", "Naam"),
+        (make_channel, "name", "Naam"),
+        (make_organisation, "name", "Naam"),
+        (make_fund, "name", "Naam"),
+        (make_funder, "name", "Naam"),
+        (make_import_batch, "file_name", "Bestandsnaam"),
+    ],
+    ids=lambda value: value.__name__.removeprefix("make_") if callable(value) else None,
+)
+def test_the_trail_of_a_record_with_records_pointing_at_it_shows(
+    role_coordinator_client, coordinator_user, maker, field, label
+):
+    """Reverse relations (an organisation's transport, a fund's applications) are in
+    django-auditlog's entries as a manager ("kpis.TransportReservation.None"): they are
+    left out, not shown and not a server error."""
+    obj = maker()
+    with audit.audit_context(audit.ADMIN, actor=coordinator_user):
+        old = getattr(obj, field)
+        setattr(obj, field, "Nieuwe naam")
+        obj.save()
+    trail = reverse(
+        "admin:auditlog_logentry_object",
+        args=[ContentType.objects.get_for_model(obj).pk, obj.pk],
+    )
+
+    response = role_coordinator_client.get(trail)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"<td>{label}</td><td>{old}</td><td>Nieuwe naam</td>" in page
+    assert ".None" not in page
+    created = entries_for(obj).get(action=LogEntry.Action.CREATE)
+    detail = role_coordinator_client.get(
+        reverse("admin:auditlog_logentry_change", args=[created.pk])
+    )
+    assert detail.status_code == 200
+    assert ".None" not in detail.content.decode()
+
+
+def test_the_trail_shows_a_related_record_by_name_and_a_deleted_one_as_such(
+    role_coordinator_client, coordinator_user
+):
+    from django.contrib.auth.models import User
+
+    importer = User.objects.create_user("importeur")
+    batch = make_import_batch(imported_by=importer)
+    with audit.audit_context(audit.ADMIN, actor=coordinator_user):
+        batch.imported_by = coordinator_user
+        batch.save()
+    importer_pk = importer.pk
+    importer.delete()
+    trail = reverse(
+        "admin:auditlog_logentry_object",
+        args=[ContentType.objects.get_for_model(ImportBatch).pk, batch.pk],
+    )
+
+    page = role_coordinator_client.get(trail).content.decode()
+
+    assert (
+        f"<td>Geïmporteerd door</td><td>Gebruiker {importer_pk} (verwijderd)</td>"
+        f"<td>{coordinator_user.username}</td>"
+    ) in page
+    assert "Deleted" not in page
 
 
 # --- imports ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
@@ -42,21 +42,45 @@ EMPTY = "–"
 
 def field_label(model, name: str) -> str:
     try:
-        return str(capfirst(model._meta.get_field(name).verbose_name))
+        field = model._meta.get_field(name)
     except (FieldDoesNotExist, AttributeError):
         return name
+    if _is_reverse(field):  # a reverse relation has no verbose name of its own
+        return str(capfirst(field.related_model._meta.verbose_name))
+    return str(capfirst(getattr(field, "verbose_name", name)))
 
 
-def _shown(entry, field, value) -> str:
+def _is_reverse(field) -> bool:
+    """A relation seen from the other side (``Organisation.transport_sent``, ...)."""
+    return isinstance(field, models.ForeignObjectRel)
+
+
+def _related_shown(field, value) -> str:
+    """The record a stored foreign key ("3") points to, by its name."""
+    related, target = field.related_model, field.target_field
+    try:
+        return str(related._base_manager.get(**{target.name: target.to_python(value)}))
+    except ValidationError:  # an old entry that stored the name itself
+        return str(value)
+    except related.DoesNotExist:
+        return _("%(model)s %(pk)s (verwijderd)") % {
+            "model": capfirst(related._meta.verbose_name),
+            "pk": value,
+        }
+
+
+def _shown(field, value) -> str:
     """A stored change value ("None", "3", "flevoland") as a person reads it."""
     if value in (None, "None", ""):
         return EMPTY
     if field is None:
         return str(value)
+    if _is_reverse(field):  # a reverse one-to-one: stored as the other record's name
+        return str(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field.many_to_one or field.one_to_one:
-        return entry._get_changes_display_for_fk_field(field, value)
+        return _related_shown(field, value)
     try:
         if isinstance(field, models.DateTimeField):
             moment = datetime.datetime.fromisoformat(str(value))
@@ -91,8 +115,12 @@ def change_rows(entry) -> list[tuple[str, str, str]]:
             field = model._meta.get_field(name) if model else None
         except FieldDoesNotExist:
             field = None
+        if field is not None and _is_reverse(field) and not field.one_to_one:
+            # django-auditlog stores the records on the other side of a relation as
+            # their manager ("kpis.TransportReservation.None"), which says nothing.
+            continue
         before, after = (list(change) + [None, None])[:2]
-        rows.append((label, _shown(entry, field, before), _shown(entry, field, after)))
+        rows.append((label, _shown(field, before), _shown(field, after)))
     return rows
 
 
