@@ -396,11 +396,32 @@ def test_every_list_shows_the_2021_demo_report(coordinator_client, demo_2021):
         assert response.context["cl"].result_count == in_2021, model
 
 
-@pytest.mark.parametrize("year", ["twintig", "99999"])
+BAD_YEARS = ["twintig", "99999", "99999999999", "-99999999999", "-1", "0", "10000"]
+
+
+@pytest.mark.parametrize("year", BAD_YEARS)
 def test_a_malformed_year_does_not_break_the_list(coordinator_client, year):
     make_training()
 
     response = coordinator_client.get(admin_url(Training, "changelist"), {"year": year})
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize("year", BAD_YEARS)
+@pytest.mark.parametrize(
+    "model", [Organisation, TransportReservation], ids=lambda model: model.__name__
+)
+def test_a_year_no_date_can_have_does_not_break_the_lists_with_their_own_year_filter(
+    coordinator_client, model, year
+):
+    """The organisation list filters on the year of joining (a ``__year`` lookup), the
+    transport list on a span of years: both go through the same check."""
+    make_organisation(joined_network_on=datetime.date(2021, 5, 1))
+    make_transport()
+
+    response = coordinator_client.get(admin_url(model, "changelist"), {"year": year})
 
     assert response.status_code == 302
     assert response["Location"].endswith("?e=1")

@@ -71,6 +71,8 @@ class ReportYearFilter(admin.SimpleListFilter):
 
     title = _("verslagjaar")
     parameter_name = "year"
+    # The years a date can have (datetime.MINYEAR, datetime.MAXYEAR).
+    first_year, last_year = 1, 9999
 
     def years(self, queryset) -> list[int]:
         return queryset.report_years()
@@ -91,10 +93,19 @@ class ReportYearFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return queryset
+        # "twintig", or a year no date can have (0, -1, 99999999999): the admin turns
+        # IncorrectLookupParameters into its usual "?e=1" redirect instead of a 500.
         try:
-            return self.in_year(queryset, int(value))
-        except ValueError as error:  # "twintig", or a year no date can have
-            # The admin turns this into its usual "?e=1" redirect instead of a 500.
+            year = int(value)
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+        if not self.first_year <= year <= self.last_year:
+            # Checked here, not left to the lookup: a ``__year`` lookup only computes
+            # its dates when the list is fetched, after this filter has returned.
+            raise IncorrectLookupParameters(f"year {year} out of range")
+        try:
+            return self.in_year(queryset, year)
+        except (ValueError, OverflowError) as error:  # 9999: no 1 January after it
             raise IncorrectLookupParameters(error) from error
 
 
