@@ -12,10 +12,17 @@ class KpisConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from kpis import audit, data_version
+        from kpis import audit, closing, data_version, figures, year_policy
+        from kpis.models import Target
 
         audit.register_models()
+        # The year policy's rules and guard come from the reporting layer, handed down
+        # here so that the models never import it.
+        year_policy.register(closing.year_rules())
+        year_policy.register_reference_guard(closing.run_checked)
+        Target.known_keys = staticmethod(figures.known_keys)
         post_migrate.connect(data_version.install_after_migrate, sender=self)
+        post_migrate.connect(year_policy.install_after_migrate, sender=self)
 
 
 class AuditTrailConfig(AuditlogConfig):

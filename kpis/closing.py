@@ -1,4 +1,10 @@
-"""Closing and reopening report years; comparing live figures with what was published."""
+"""Closing and reopening report years; comparing live figures with what was published.
+
+Also the reporting layer's part of the year policy (``kpis.year_policy``): which columns
+decide the years a table's rows count in, derived from the figure declarations
+(``year_rules``), and the check that a change to reference data leaves the published
+figures alone (``run_checked``). Both are registered at start-up (``kpis.apps``).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,45 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from kpis import exports, reporting
-from kpis.models import ClosedYear, YearReopening
-from kpis.models.base import ClosedYearError
+from kpis import data_version, exports, figures, reporting, year_policy
+from kpis.models import Channel, ClosedYear, ReportDated, Target, YearReopening
+from kpis.year_policy import ClosedYearError, YearRule
 
 T = TypeVar("T")
+
+
+def year_rules() -> list[YearRule]:
+    """The years each table's rows count in, from the declarations: every registration
+    by its report date; every figure's source by the figure's date field and, for a
+    stock, its end field; targets by their year. One sample channel with every option
+    brings the shape of the per-channel figures, without reading the database."""
+    sample = Channel(pk=0, slug="_", name="_", report_posts=True, report_engagement=True)
+    declared = figures.static_figures() + figures.channel_figures([sample])
+    rules = [
+        YearRule(model, model.report_date_field)
+        for model in apps.get_models()
+        if issubclass(model, ReportDated)
+    ]
+    for figure in declared:
+        rule = YearRule(
+            figure.model,
+            figure.year_field,
+            figure.end_field,
+            whole_row=issubclass(figure.model, ReportDated),
+        )
+        if rule.end is not None:
+            # A stock's span starts in its start's year: it covers the plain date rule.
+            plain = (rule.model, rule.start, None)
+            rules = [r for r in rules if (r.model, r.start, r.end) != plain]
+        rules.append(rule)
+    rules.append(YearRule(Target, "year", year_number=True))
+    return rules
 
 
 def _plain(value):
@@ -28,12 +63,34 @@ def snapshot_rows(report: reporting.YearReport) -> list[dict]:
     return [{k: _plain(v) for k, v in row.items()} for row in exports.figure_rows(report)]
 
 
+def figure_tables() -> list[str]:
+    """Every table a figure can read: those of the tracked apps (``kpis.data_version``)."""
+    return data_version.tracked_tables()
+
+
 def close_year(year: int, user) -> ClosedYear:
-    """Close ``year``: freeze its records and store its figures as published."""
+    """Close ``year``: freeze its records and store its figures as published.
+
+    On PostgreSQL the figure tables are locked in SHARE mode first: the closing waits
+    for transactions that are writing to commit (their rows are then in the snapshot)
+    and holds new writes until it has committed (they are then refused, as the year is
+    closed). Without the lock a write committed during the snapshot could be left out of
+    it and yet land in the closed year."""
+    if year > year_policy.latest_plausible_year():
+        raise ValidationError(
+            _("Het jaar %(year)s is nog niet begonnen en kan niet worden afgesloten.")
+            % {"year": year}
+        )
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            tables = ", ".join(connection.ops.quote_name(t) for t in figure_tables())
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
         if ClosedYear.objects.select_for_update().filter(year=year).exists():
             raise ValidationError(_("Het jaar %(year)s is al afgesloten.") % {"year": year})
-        report = reporting.history().for_year(year)
+        report = reporting.compute_history(reporting.declared_figures_now()).for_year(
+            year, live=True
+        )
         return ClosedYear.objects.create(year=year, closed_by=user, snapshot=snapshot_rows(report))
 
 
@@ -65,21 +122,32 @@ class Difference:
     live: object
 
 
-def differences(closed: ClosedYear, report: reporting.YearReport) -> list[Difference]:
-    """Figures whose live value no longer equals the published one (should never happen)."""
-    return _compare(closed.snapshot, snapshot_rows(report))
+def differences(closed: ClosedYear, live: reporting.YearReport) -> list[Difference]:
+    """Figures whose live value (``history().for_year(year, live=True)``) no longer
+    equals the published one: the drift list staff see on a closed year."""
+    return _compare(closed.snapshot, snapshot_rows(live))
 
 
 def _compare(published_rows: list[dict], live_rows: list[dict]) -> list[Difference]:
+    """A figure that exists on one side only with 0 or no value is no change: a channel
+    added after the closing has no posts in the closed year."""
     published = {row["key"]: row for row in published_rows}
     live = {row["key"]: row for row in live_rows}
     found = []
     for key in [*published, *(k for k in live if k not in published)]:
-        before, now = published.get(key, {}), live.get(key, {})
+        before, now = published.get(key), live.get(key)
+        if before is None or now is None:
+            if _is_nothing((before or now).get("value")):
+                continue
+            before, now = before or {}, now or {}
         if not _same(before.get("value"), now.get("value")):
             label = now.get("label") or before.get("label")
             found.append(Difference(key, label, before.get("value"), now.get("value")))
     return found
+
+
+def _is_nothing(value) -> bool:
+    return value is None or Decimal(str(value)) == 0
 
 
 def _same(a, b) -> bool:
@@ -94,34 +162,38 @@ def refuse_changes_to_closed_figures(write: Callable[[], T]) -> T:
     keep it only if no figure of a closed year changes; otherwise undo it and raise
     ``ClosedYearError`` naming the year, the figure and both values.
 
-    Registrations are refused by their own date (``ReportDated``); this covers what a
-    date cannot: a change elsewhere that recounts a published year. One query when no
-    year is closed; otherwise the figures before (usually cached) and after the write.
+    Registrations are refused by the database by their own dates (``kpis.year_policy``);
+    this covers what a date cannot: a change elsewhere that recounts a published year.
+    One query when no year is closed; otherwise the figures before (usually cached) and
+    after the write.
     """
-    return _run_checked(write, keep=True)
+    return run_checked(write, keep=True)
 
 
 def check_changes_to_closed_figures(write: Callable[[], object]) -> None:
     """``refuse_changes_to_closed_figures`` as a trial: the write is always undone.
     For forms, to show the refusal before anything is saved."""
-    _run_checked(write, keep=False)
+    run_checked(write, keep=False)
 
 
 class _TrialOver(Exception):
     pass
 
 
-def _run_checked(write, *, keep: bool):
-    closed_years = list(ClosedYear.objects.order_by("year").values_list("year", flat=True))
+def run_checked(write, keep: bool):
+    """The reference-data guard the models call through ``year_policy``."""
+    closed_years = year_policy.closed_years()
     if not closed_years:
         return write() if keep else None
     before = reporting.history()
     try:
-        with transaction.atomic():
+        with year_policy.db_refusals(), transaction.atomic():
             result = write()
-            after = reporting.history()
+            after = reporting.compute_history(reporting.declared_figures_now())
             for year in closed_years:
-                _refuse_if_changed(year, before.for_year(year), after.for_year(year))
+                _refuse_if_changed(
+                    year, before.for_year(year, live=True), after.for_year(year, live=True)
+                )
             if not keep:
                 raise _TrialOver
     except _TrialOver:

@@ -18,24 +18,29 @@ from kpis.tables import ComparisonTable
 def _history_or_404(year: int) -> reporting.History:
     """All figures, or 404 for a year without records, targets or closing (bar this year)."""
     history = reporting.history()
-    if (
-        year not in history.years
-        and year != datetime.date.today().year
-        and not ClosedYear.objects.filter(year=year).exists()
-    ):
+    if year not in history.years and year != datetime.date.today().year:
         raise Http404(f"Geen gegevens voor {year}.")
     return history
 
 
-def _closed_year(year: int, report: reporting.YearReport) -> dict:
-    """The year's closing, if any, and any drift of the live figures from the published."""
+def _is_staff(request) -> bool:
+    return request.user.is_active and request.user.is_staff
+
+
+def _closed_year(request, year: int, history: reporting.History) -> dict:
+    """The year's closing, if any, and for staff any drift of the live figures from the
+    published ones (everyone else sees only what was published)."""
     closed = ClosedYear.objects.select_related("closed_by").filter(year=year).first()
-    drift = closing.differences(closed, report) if closed else []
+    drift = []
+    if closed and _is_staff(request):
+        drift = closing.differences(closed, history.for_year(year, live=True))
     return {"closed": closed, "drift": drift}
 
 
-def admin_records_url(figure: Figure, year: int) -> str:
+def admin_records_url(figure: Figure, year: int) -> str | None:
     """The admin list of the records behind a figure in a year (for staff)."""
+    if figure.model is None:  # published, no longer declared
+        return None
     opts = figure.model._meta
     params = {figure.admin_year_param: year, **figure.admin_params}
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
@@ -51,8 +56,9 @@ def index(request):
 
 @require_safe
 def dashboard(request, year: int):
-    report = _history_or_404(year).for_year(year)
-    if request.user.is_active and request.user.is_staff:
+    history = _history_or_404(year)
+    report = history.for_year(year)
+    if _is_staff(request):
         for item in report.figures:
             item.records_url = admin_records_url(item.figure, year)
     return render(
@@ -65,7 +71,7 @@ def dashboard(request, year: int):
             "testimonials": Testimonial.objects.published()
             .in_year(year)
             .select_related("organisation"),
-            **_closed_year(year, report),
+            **_closed_year(request, year, history),
         },
     )
 
@@ -87,19 +93,20 @@ def annual_report(request, year: int):
             "testimonials": Testimonial.objects.published()
             .in_year(year)
             .select_related("organisation"),
-            **_closed_year(year, report),
+            **_closed_year(request, year, history),
         },
     )
 
 
 @require_safe
 def figures_json(request, year: int):
-    report = _history_or_404(year).for_year(year)
+    history = _history_or_404(year)
+    report = history.for_year(year)
     rows = [
         {k: _json_number(v) for k, v in row.items() if k != "year"}
         for row in exports.figure_rows(report)
     ]
-    state = _closed_year(year, report)
+    state = _closed_year(request, year, history)
     closed = state["closed"]
     data = {
         "year": year,

@@ -81,6 +81,8 @@ class Fund(FigureReference):
         help_text=_("Vaste code voor imports, exports en figuren."),
     )
 
+    figure_fields = ("slug",)  # the Innovatiefonds figure filters on it
+
     objects = FigureReferenceSlugManager()
 
     class Meta:

@@ -194,14 +194,14 @@ class TestWithThe2021Demo:
     ):
         # the data version, the aggregation (18), the published quotes and the closing
         cache.clear()
-        with django_assert_num_queries(21):
+        with django_assert_num_queries(22):
             assert client.get("/2021/").status_code == 200
         # the figures unchanged since: from the cache, under the same data version
         with django_assert_num_queries(3):
             assert client.get("/2021/").status_code == 200
         make_channel_post(channel=make_channel(), published_on=datetime.date(2019, 1, 1))
         make_testimonial(given_on=datetime.date(2018, 1, 1), publication_allowed=True)
-        with django_assert_num_queries(21):
+        with django_assert_num_queries(22):
             assert client.get("/2021/").status_code == 200
         with django_assert_num_queries(3):
             assert client.get("/2021/").status_code == 200

@@ -26,10 +26,11 @@ from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 
+from kpis import year_policy
 from kpis.closing import check_changes_to_closed_figures
 from kpis.models import ClosedYearError, Organisation, Registration
-from kpis.models.base import ensure_years_open
 from kpis.resources.base import PREVIEW_ROWS, error_lines
+from kpis.year_policy import ensure_years_open
 
 
 def format_euro(amount) -> str:
@@ -258,22 +259,26 @@ class ReportDatedAdmin(admin.ModelAdmin):
     def date_hierarchy(self):
         return self.model.report_date_field
 
-    def get_report_years(self, obj) -> set[int]:
-        """The report years whose figures a change of ``obj`` touches (as stored)."""
-        return {obj.report_year} - {None}
-
     def get_deletion_years(self, obj) -> set[int]:
-        """The report years whose figures deleting ``obj`` touches, cascades included."""
-        return self.get_report_years(obj)
+        """Report years that deleting ``obj`` touches besides its own (cascades)."""
+        return set()
 
     def closed_year_error(self, obj, *, deleting=False) -> ClosedYearError | None:
+        """Why ``obj`` (as stored) may not change: a closed year it counts in (for a
+        stock every year it is open), asked of the year policy."""
         if obj is None or obj.pk is None:
             return None
         # Asked several times per page: remember the answer on the object.
         cache = obj.__dict__.setdefault("_admin_closed_year_errors", {})
         if deleting not in cache:
-            years = self.get_deletion_years(obj) if deleting else self.get_report_years(obj)
-            cache[deleting] = closed_year_error(years)
+            stored = obj._stored_values() or obj._rule_values()
+            try:
+                year_policy.ensure_spans_open(year_policy.spans(type(obj), stored))
+                if deleting:
+                    ensure_years_open(self.get_deletion_years(obj))
+                cache[deleting] = None
+            except ClosedYearError as error:
+                cache[deleting] = error
         return cache[deleting]
 
     def has_change_permission(self, request, obj=None):
@@ -286,8 +291,7 @@ class ReportDatedAdmin(admin.ModelAdmin):
 
     def get_deleted_objects(self, objs, request):
         to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        years = set().union(*(self.get_deletion_years(obj) for obj in objs))
-        error = closed_year_error(years)
+        error = next(filter(None, (self.closed_year_error(o, deleting=True) for o in objs)), None)
         if error:
             # Listed as what the user may not delete; the admin then refuses the POST.
             perms_needed.add(error.messages[0])

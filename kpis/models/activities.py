@@ -34,6 +34,8 @@ class SupportKind(FigureReference):
         _("omschrijving"), blank=True, help_text=_("Wat wel en niet onder deze soort valt.")
     )
 
+    figure_fields = ("slug",)  # the figures filter on it
+
     objects = FigureReferenceSlugManager()
 
     class Meta:

@@ -4,82 +4,103 @@ import datetime
 import functools
 from typing import ClassVar
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
 from django.utils.translation import gettext_lazy as _
 
+from kpis import year_policy
+from kpis.year_policy import ClosedYearError, closed_year_message, ensure_years_open
 
-class ClosedYearError(ValidationError):
-    """A write that would change the figures of a year whose report is published."""
-
-
-def closed_year_message(year: int) -> str:
-    return _(
-        "Het jaar %(year)s is afgesloten: registraties uit dat jaar kunnen niet meer "
-        "worden toegevoegd, gewijzigd of verwijderd. Een coördinator kan het jaar heropenen."
-    ) % {"year": year}
-
-
-def ensure_years_open(years) -> None:
-    """Refuse (ClosedYearError) if any of ``years`` is closed. One query, or none."""
-    years = {year for year in years if year}
-    if not years:
-        return
-    closed = apps.get_model("kpis", "ClosedYear").objects.filter(year__in=years)
-    first = closed.order_by("year").values_list("year", flat=True).first()
-    if first is not None:
-        raise ClosedYearError(closed_year_message(first), code="closed_year")
-
-
-def _guarded(write):
-    from kpis.closing import refuse_changes_to_closed_figures
-
-    return refuse_changes_to_closed_figures(write)
+__all__ = ["ClosedYearError", "closed_year_message", "ensure_years_open"]
 
 
 class FigureReferenceQuerySet(models.QuerySet):
     """Bulk writes to ``FigureReference`` data, refused and undone like a single save
-    when they would change a closed year's published figures."""
+    when they would change a closed year's published figures. Only writes to a field a
+    figure reads (``figure_fields``) are checked; a deletion always is."""
+
+    def _reads_figures(self, fields) -> bool:
+        return bool(set(fields) & set(self.model.figure_fields))
 
     def update(self, **kwargs):
-        return _guarded(functools.partial(super().update, **kwargs))
+        write = functools.partial(super().update, **kwargs)
+        if not self._reads_figures(kwargs):
+            with year_policy.db_refusals(savepoint_on=self.db):
+                return write()
+        return _guarded(write)
 
     def delete(self):
         return _guarded(super().delete)
 
     def bulk_create(self, objs, *args, **kwargs):
-        return _guarded(functools.partial(super().bulk_create, objs, *args, **kwargs))
+        write = functools.partial(super().bulk_create, objs, *args, **kwargs)
+        # A new row is referenced by nothing yet; only an upsert can recount.
+        if kwargs.get("update_conflicts") and self._reads_figures(kwargs.get("update_fields", ())):
+            return _guarded(write)
+        with year_policy.db_refusals(savepoint_on=self.db):
+            return write()
 
     def bulk_update(self, objs, fields, *args, **kwargs):
-        return _guarded(functools.partial(super().bulk_update, objs, fields, *args, **kwargs))
+        write = functools.partial(super().bulk_update, objs, fields, *args, **kwargs)
+        if not self._reads_figures(fields):
+            with year_policy.db_refusals(savepoint_on=self.db):
+                return write()
+        return _guarded(write)
+
+
+def _guarded(write):
+    with year_policy.db_refusals():
+        return year_policy.guard_reference_write(write)
 
 
 class FigureReference(models.Model):
     """Reference data that figures read through: a library's province and joining date,
     a channel's flags, the code of a support kind or fund. Registrations carry their own
     date and are locked by it (``ReportDated``); a change here has no date but can
-    recount a published year, so it is refused, undone, when it would change a closed
-    year's figures (``kpis.closing.refuse_changes_to_closed_figures``)."""
+    recount a published year, so a change of one of its ``figure_fields`` is refused,
+    undone, when it would change a closed year's figures (the reporting layer's guard,
+    ``year_policy.guard_reference_write``). Other changes, such as a new name, and new
+    records (nothing refers to them yet) cost no check."""
+
+    figure_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        return _guarded(functools.partial(super().save, *args, **kwargs))
+        write = functools.partial(super().save, *args, **kwargs)
+        checked = getattr(self, "_checked_figure_state", None)
+        if not self._needs_figure_check() or (checked and checked == self._checked_state()):
+            with year_policy.db_refusals():
+                write()
+        else:
+            _guarded(write)
+        self._stored_figure_state = self._figure_state()
 
     def delete(self, *args, **kwargs):
         return _guarded(functools.partial(super().delete, *args, **kwargs))
 
-    def clean(self):
-        """The refusal as a form error: the change is tried, compared and undone."""
-        from kpis.closing import check_changes_to_closed_figures
+    def _checked_state(self):
+        """What a passed check in ``clean`` vouches for: these values, on this data."""
+        from kpis import data_version
 
+        return (self._figure_state(), data_version.current())
+
+    def clean(self):
+        """The refusal as a form error: the change is tried, compared and undone. When it
+        passes, ``save`` need not try it again unless the values or the data changed."""
         super().clean()
+        self._checked_figure_state = None
+        if not self._needs_figure_check():
+            return
         pk, adding = self.pk, self._state.adding
         try:
-            check_changes_to_closed_figures(functools.partial(models.Model.save, self))
+            with year_policy.db_refusals():
+                year_policy.guard_reference_write(
+                    functools.partial(models.Model.save, self), keep=False
+                )
+            self._checked_figure_state = self._checked_state()
         except ClosedYearError as error:
             raise ValidationError(error.messages) from error
         except IntegrityError:
@@ -87,13 +108,53 @@ class FigureReference(models.Model):
         finally:
             self.pk, self._state.adding = pk, adding
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_figure_state = instance._figure_state()
+        return instance
 
-class ReportDatedQuerySet(models.QuerySet):
-    """Queries by report year, for any model that names its ``report_date_field``.
+    def _figure_state(self) -> dict:
+        return {
+            name: getattr(self, self._meta.get_field(name).attname)
+            for name in self.figure_fields
+            if self._meta.get_field(name).attname in self.__dict__
+        }
 
-    Bulk writes (``update``, ``delete``, ``bulk_create``) refuse to touch a closed year,
-    like ``save()`` and ``delete()`` on a single record do.
-    """
+    def _needs_figure_check(self) -> bool:
+        if self._state.adding or self.pk is None:
+            return False
+        stored = getattr(self, "_stored_figure_state", None)
+        if stored is None or set(stored) != set(self.figure_fields):
+            return True  # not loaded from the database as a whole: check to be sure
+        return stored != self._figure_state()
+
+
+class YearGuardedQuerySet(models.QuerySet):
+    """Bulk writes that touch a closed year are refused by the database
+    (``kpis.year_policy``); its refusal comes out as the same ``ClosedYearError`` that a
+    single ``save()`` raises, with the year in the message, and the write is undone to
+    a savepoint so the caller's transaction goes on."""
+
+    def update(self, **kwargs):
+        with year_policy.db_refusals(savepoint_on=self.db):
+            return super().update(**kwargs)
+
+    def delete(self):
+        with year_policy.db_refusals(savepoint_on=self.db):
+            return super().delete()
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        with year_policy.db_refusals(savepoint_on=self.db):
+            return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with year_policy.db_refusals(savepoint_on=self.db):
+            return super().bulk_create(objs, *args, **kwargs)
+
+
+class ReportDatedQuerySet(YearGuardedQuerySet):
+    """Queries by report year, for any model that names its ``report_date_field``."""
 
     def in_year(self, year: int):
         field = self.model.report_date_field
@@ -109,34 +170,14 @@ class ReportDatedQuerySet(models.QuerySet):
         dates = self.exclude(**{f"{field}__isnull": True}).dates(field, "year")
         return [d.year for d in dates]
 
-    def update(self, **kwargs):
-        years = set(self.report_years())
-        new_date = kwargs.get(self.model.report_date_field)
-        if isinstance(new_date, datetime.date):
-            years.add(new_date.year)
-        ensure_years_open(years)
-        return super().update(**kwargs)
-
-    def delete(self):
-        ensure_years_open(self.report_years())
-        return super().delete()
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs = list(objs)
-        stored = self.filter(pk__in=[obj.pk for obj in objs]).report_years()
-        ensure_years_open({*stored, *(obj.report_year for obj in objs)})
-        return super().bulk_update(objs, fields, *args, **kwargs)
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        ensure_years_open({obj.report_year for obj in objs})
-        return super().bulk_create(objs, *args, **kwargs)
-
 
 class ReportDated(models.Model):
     """A record whose own date field decides the report year it counts in.
 
     There is deliberately no separate ``year`` field that could disagree with the date.
+    Which years a write touches (the report date's year; for a stock every year from
+    start to end) is the year policy's question (``kpis.year_policy``); the database
+    keeps the answer, ``save``/``clean``/``delete`` ask it first for a clear message.
     """
 
     report_date_field: ClassVar[str]
@@ -150,13 +191,15 @@ class ReportDated(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        ensure_years_open({self.report_year, self._stored_year()})
-        super().save(*args, **kwargs)
-        self._stored_report_date = self.report_date
+        self._ensure_write_allowed(deleting=False)
+        with year_policy.db_refusals():
+            super().save(*args, **kwargs)
+        self._stored_rule_values = self._rule_values()
 
     def delete(self, *args, **kwargs):
-        ensure_years_open({self._stored_year() or self.report_year})
-        return super().delete(*args, **kwargs)
+        self._ensure_write_allowed(deleting=True)
+        with year_policy.db_refusals():
+            return super().delete(*args, **kwargs)
 
     @property
     def report_date(self) -> datetime.date | None:
@@ -170,29 +213,36 @@ class ReportDated(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        if cls.report_date_field in field_names:
-            instance._stored_report_date = instance.report_date
+        names = year_policy.rule_fields(cls)
+        if names <= set(field_names):
+            instance._stored_rule_values = instance._rule_values()
         return instance
 
-    def _stored_year(self) -> int | None:
-        """The report year as the database has it, so moving a record out of a closed
-        year is refused as well as moving one in."""
+    def _rule_values(self) -> dict:
+        return year_policy.row_values(self, year_policy.rule_fields(type(self)))
+
+    def _stored_values(self) -> dict | None:
+        """The row as the database has it, so that moving a record out of a closed year
+        is refused as well as moving one in."""
         if self._state.adding or self.pk is None:
             return None
-        if not hasattr(self, "_stored_report_date"):
-            self._stored_report_date = (
-                type(self)
-                ._base_manager.filter(pk=self.pk)
-                .values_list(self.report_date_field, flat=True)
-                .first()
-            )
-        stored = self._stored_report_date
-        return stored.year if stored else None
+        if not hasattr(self, "_stored_rule_values"):
+            names = sorted(year_policy.rule_fields(type(self)))
+            rows = type(self)._base_manager.filter(pk=self.pk).values(*names)
+            self._stored_rule_values = rows.first() if names else {}
+        return self._stored_rule_values
+
+    def _ensure_write_allowed(self, *, deleting: bool) -> None:
+        stored = self._stored_values()
+        new = None if deleting else self._rule_values()
+        if deleting and stored is None:
+            stored = self._rule_values()
+        year_policy.ensure_write_allowed(type(self), new, stored, using=self._state.db or "default")
 
     def clean(self):
         super().clean()
         try:
-            ensure_years_open({self.report_year, self._stored_year()})
+            self._ensure_write_allowed(deleting=False)
         except ClosedYearError as error:
             raise ValidationError({self.report_date_field: error.messages}) from error
 

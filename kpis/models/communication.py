@@ -50,6 +50,9 @@ class Channel(FigureReference):
         _("volgorde"), default=0, help_text=_("Volgorde in dashboard en verslag.")
     )
 
+    # The code picks the website's figures; the flags decide which figures exist.
+    figure_fields = ("slug", "report_posts", "report_engagement")
+
     objects = FigureReferenceSlugManager()
 
     class Meta:

@@ -78,6 +78,10 @@ class Organisation(FigureReference):
     )
     notes = models.TextField(_("notities"), blank=True, help_text=_("Vrije toelichting."))
 
+    # What the figures read: the province decides transport's scope, the date counts
+    # new network organisations.
+    figure_fields = ("province", "joined_network_on")
+
     objects = OrganisationManager()
 
     class Meta:

@@ -1,13 +1,17 @@
 """Targets (streefwaarden): what a figure should reach in a year."""
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import non_negative
+from kpis import year_policy
+
+from .base import YearGuardedQuerySet, non_negative
 
 
 class Target(models.Model):
@@ -35,6 +39,8 @@ class Target(models.Model):
         _("toelichting"), max_length=300, blank=True, help_text=_("Optionele ambitie in woorden.")
     )
 
+    objects = YearGuardedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("streefwaarde")
         verbose_name_plural = _("streefwaarden")
@@ -56,9 +62,37 @@ class Target(models.Model):
     def __str__(self):
         return f"{self.key} {self.year}: {self.value}"
 
+    # The figure keys that exist, set by the reporting layer at start-up (``kpis.apps``),
+    # so that this model never imports it.
+    known_keys: ClassVar[Callable[[], set[str]] | None] = None
+
+    def save(self, *args, **kwargs):
+        year_policy.ensure_years_open(self._years())
+        with year_policy.db_refusals():
+            super().save(*args, **kwargs)
+        self._stored_year = self.year
+
+    def delete(self, *args, **kwargs):
+        year_policy.ensure_years_open(self._years())
+        with year_policy.db_refusals():
+            return super().delete(*args, **kwargs)
+
     def clean(self):
         super().clean()
-        from kpis.figures import known_keys
-
-        if self.key and self.key not in known_keys():
+        known = type(self).known_keys
+        if self.key and known is not None and self.key not in known():
             raise ValidationError({"key": _("Onbekende figuur '%(key)s'.") % {"key": self.key}})
+        try:
+            year_policy.ensure_years_open(self._years())
+        except year_policy.ClosedYearError as error:
+            raise ValidationError({"year": error.messages}) from error
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_year = instance.__dict__.get("year")
+        return instance
+
+    def _years(self) -> set[int]:
+        """A target of a closed year is frozen with the year's published figures."""
+        return {self.year, getattr(self, "_stored_year", None)} - {None}

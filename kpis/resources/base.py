@@ -20,7 +20,6 @@ that identify a record (``import_id_fields``); everything else is shared here:
 
 from __future__ import annotations
 
-import contextlib
 import operator
 from collections import defaultdict
 
@@ -37,10 +36,8 @@ from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
-from kpis import audit
+from kpis import audit, year_policy
 from kpis.exports import neutralise_formula
-from kpis.models import ClosedYear, ClosedYearError, ReportDated
-from kpis.models.base import closed_year_message
 
 from . import widgets
 
@@ -245,26 +242,6 @@ def _referenced_fields(condition: Q) -> set[str]:
             if isinstance(expected, F):
                 names.add(expected.name)
     return names
-
-
-@contextlib.contextmanager
-def closed_years_checked(instance):
-    """Spare ``ReportDated.clean()`` its query for closed years, one per row of a file.
-
-    The resource loads the closed years once per file and checks each row against them
-    (``BnfResource.check_open_year``, the same rule and message). Meanwhile the model's
-    ``clean()`` runs for all its other rules with the record's report date hidden from
-    it, by pointing ``report_date_field`` at an empty attribute for this one instance.
-    """
-    if not isinstance(instance, ReportDated):
-        yield
-        return
-    instance.report_date_field = "_report_date_checked_by_import"
-    instance._report_date_checked_by_import = None
-    try:
-        yield
-    finally:
-        del instance.report_date_field
 
 
 class UniqueCheck:
@@ -520,11 +497,6 @@ class BnfResource(resources.ModelResource):
         repeat row after row); then the model's ``clean()``. Constraints follow, in memory.
         """
         errors = {}
-        if isinstance(instance, ReportDated):
-            try:
-                self.check_open_year(instance)
-            except ValidationError as error:
-                errors = error.update_error_dict(errors)
         for field in self.validated_fields:
             if field.name in exclude:
                 continue
@@ -542,21 +514,15 @@ class BnfResource(resources.ModelResource):
             setattr(instance, field.attname, value)
             if type(value) is type(raw) and value == raw:
                 self.valid_values.add(key)
-        with closed_years_checked(instance):
+        if self.closed_years is None:  # once per file
+            self.closed_years = year_policy.closed_years()
+        with year_policy.closed_years_known(self.closed_years):
             try:
                 instance.clean()
             except ValidationError as error:
                 errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
-
-    def check_open_year(self, instance):
-        if self.closed_years is None:  # once per file
-            self.closed_years = set(ClosedYear.objects.values_list("year", flat=True))
-        years = {instance.report_year, instance._stored_year()} & self.closed_years
-        if years:
-            error = ClosedYearError(closed_year_message(min(years)), code="closed_year")
-            raise ValidationError({instance.report_date_field: error.messages})
 
     def check_unique(self, instance, failed):
         """No two rows of the file, and no row and another record, share unique values.
