@@ -18,17 +18,25 @@ The archive is a ZIP file with three members:
 
 The writing happens in one read transaction (repeatable read on PostgreSQL), so the
 archive is one consistent moment even while people keep working.
+
+Restoring streams the fixtures (one object at a time from the ZIP, never a whole file
+in memory), turns each batch of ``BATCH_SIZE`` records of a model into instances with
+Django's own deserializer and writes them with ``bulk_create``, their many-to-many links
+likewise; all in one transaction. The values are stored exactly as archived, as
+``loaddata`` would (no new "aangemaakt/gewijzigd op" moments). Closed years are written
+last, after every registration: a year that is closed refuses writes of its records.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import json
-import tempfile
+import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import django
@@ -37,17 +45,27 @@ from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import serializers
-from django.core.management import call_command
+from django.core.exceptions import ValidationError
+from django.core.management.color import no_style
+from django.core.serializers import base as serializer_base
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.core.serializers.python import Deserializer as PythonDeserializer
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+from django.utils.translation import gettext
 
 FORMAT = "bnf-backup/1"
 OUR_APPS = ("kpis", "projects", "subsidies")
 GROUPS_MEMBER = "groups.json"
 DATA_MEMBER = "data.json"
 MANIFEST_MEMBER = "manifest.json"
+# Records per INSERT statement when restoring (and per deserialized batch in memory).
+BATCH_SIZE = 5000
+# Read from the archive this many characters at a time.
+CHUNK_SIZE = 1 << 20
+# The mark of the database's refusal to write records of a closed year.
+CLOSED_YEAR_MARK = "bnf-closed-year"
 
 
 class ExactJSONEncoder(DjangoJSONEncoder):
@@ -65,7 +83,8 @@ class BackupError(Exception):
 
 
 def archived_models() -> list[type]:
-    """Every model whose records go into the archive, in an order loaddata can follow."""
+    """Every model whose records go into the archive, in an order loaddata can follow,
+    closed years last (see ``loaded_last``)."""
     from auditlog.models import LogEntry as AuditLogEntry
 
     ours = [
@@ -75,7 +94,18 @@ def archived_models() -> list[type]:
         if not model._meta.proxy and model._meta.managed
     ]
     models = [get_user_model(), Group, *ours, AuditLogEntry, AdminLogEntry]
-    return serializers.sort_dependencies([(None, models)], allow_cycles=True)
+    ordered = serializers.sort_dependencies([(None, models)], allow_cycles=True)
+    last = loaded_last()
+    return [model for model in ordered if model not in last] + last
+
+
+def loaded_last() -> list[type]:
+    """Models restored after all others, whatever their place in an (older) archive.
+
+    A closed year refuses writes of records dated in it, so the registrations go in
+    first and the closed years after them. They only point at users, which come first.
+    """
+    return [apps.get_model("kpis", "ClosedYear")]
 
 
 def _records(model) -> Iterator:
@@ -221,14 +251,26 @@ def restore_archive(path: str | Path, *, force: bool = False) -> dict[str, int]:
     """Load the archive into this database; returns the number of records per model.
 
     Refuses a database that already has records (unless ``force``: records with the
-    same id are then overwritten, the others added). All or nothing: on any error the
-    database is left as it was. The audit log is off meanwhile: the archive brings
-    its own.
+    same id are then overwritten, the others added; an overwritten record's
+    many-to-many links become the archived ones). All or nothing, in one transaction:
+    on any error (also a ``ValidationError`` or ``IntegrityError`` from a write, such
+    as a closed year refusing its records) the database is left as it was and the
+    error is raised as it came. The audit log is off meanwhile: the archive brings its
+    own.
+
+    Groups are matched by name and saved one by one, as ``loaddata`` does (a handful).
+    All other records are written per model in batches of ``BATCH_SIZE`` with the
+    model's own ``bulk_create`` (``kpis.backup.restoring_queryset``), with ``force`` as
+    an upsert on the primary key (``update_conflicts``: every other column overwritten).
+    Afterwards the foreign keys are checked, the counts compared with the manifest and
+    the id sequences set past the highest restored id (PostgreSQL).
     """
     from auditlog.context import disable_auditlog
 
     manifest = read_manifest(path)
     check_migrations(manifest)
+    for label in manifest["counts"]:
+        _model(label)
     if not force:
         found = existing_records(manifest)
         if found:
@@ -237,22 +279,284 @@ def restore_archive(path: str | Path, *, force: bool = False) -> dict[str, int]:
                 "De database is niet leeg; herstel alleen in een lege, gemigreerde database "
                 f"(of gebruik --force om samen te voegen). Aanwezig: {listed}."
             )
-    with tempfile.TemporaryDirectory() as folder:
-        with zipfile.ZipFile(path) as archive:
-            groups = archive.extract(GROUPS_MEMBER, folder)
-            data = archive.extract(DATA_MEMBER, folder)
-        with disable_auditlog(), transaction.atomic():
-            call_command("loaddata", groups, data, verbosity=0, database=DEFAULT_DB_ALIAS)
-            counts = {label: _model(label)._base_manager.count() for label in manifest["counts"]}
-            short = {
-                label: (expected, counts[label])
-                for label, expected in manifest["counts"].items()
-                if counts[label] < expected
-                or (not force and label != "auth.group" and counts[label] != expected)
-            }
-            if short:
-                raise BackupError(
-                    "Na het laden klopt het aantal records niet (verwacht, gevonden): "
-                    + ", ".join(f"{label} {pair}" for label, pair in sorted(short.items()))
-                )
+    loader = _Loader(force=force)
+    with zipfile.ZipFile(path) as archive, disable_auditlog(), transaction.atomic():
+        try:
+            with _text(archive, GROUPS_MEMBER) as stream:
+                loader.save_one_by_one(json_array_items(stream))
+            with _text(archive, DATA_MEMBER) as stream:
+                loader.load(json_array_items(stream))
+            loader.finish()
+        except serializer_base.DeserializationError as error:
+            raise BackupError(f"Het archief is beschadigd of onleesbaar: {error}") from error
+        counts = {label: _model(label)._base_manager.count() for label in manifest["counts"]}
+        short = {
+            label: (expected, counts[label])
+            for label, expected in manifest["counts"].items()
+            if counts[label] < expected
+            or (not force and label != "auth.group" and counts[label] != expected)
+        }
+        if short:
+            raise BackupError(
+                "Na het laden klopt het aantal records niet (verwacht, gevonden): "
+                + ", ".join(f"{label} {pair}" for label, pair in sorted(short.items()))
+            )
+        reset_sequences(archived_models())
     return counts
+
+
+def restore_failure_message(error: Exception) -> str:
+    """A write refused during ``restore_archive`` (``ValidationError``, a database
+    error), as the Dutch sentence ``restore_data`` ends with."""
+    if isinstance(error, ValidationError):
+        detail = " ".join(str(message) for message in error.messages)
+    else:
+        detail = str(error).strip()
+    from kpis.models import ClosedYearError
+
+    if isinstance(error, ClosedYearError) or CLOSED_YEAR_MARK in detail:
+        return gettext(
+            "Herstel geweigerd: de back-up bevat records uit een afgesloten jaar van deze "
+            "database. Er is niets gewijzigd. Heropen dat jaar eerst, of herstel in een lege "
+            "database. (%(detail)s)"
+        ) % {"detail": detail}
+    return gettext("Herstel mislukt, er is niets gewijzigd: %(detail)s") % {"detail": detail}
+
+
+RESTORE_ERRORS = (ValidationError, DatabaseError)
+
+
+def reset_sequences(models: Iterable[type]) -> None:
+    """Set the id sequences past the highest id (PostgreSQL; SQLite keeps up by itself),
+    so that records made after a restore get new ids."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
+def _text(archive: zipfile.ZipFile, name: str) -> io.TextIOWrapper:
+    """An archive member as text, read as it is unpacked."""
+    return io.TextIOWrapper(archive.open(name), encoding="utf-8")
+
+
+_SPACE = re.compile(r"\s*")
+
+
+def json_array_items(stream, chunk_size: int = CHUNK_SIZE) -> Iterator:
+    """The items of the JSON array in the text ``stream``, one at a time.
+
+    A fixture is one JSON array (written on one line); ``json.load`` would hold all of
+    it, and all its objects, in memory at once. This reads ``chunk_size`` characters
+    at a time and decodes each item as soon as it is complete.
+    """
+    decoder = json.JSONDecoder()
+    buffer, position, at_end = "", 0, False
+    expecting = "["  # then "item" (or "]" for an empty array), then "," or "]"
+
+    def read_more():
+        nonlocal buffer, position, at_end
+        chunk = stream.read(chunk_size)
+        buffer, position, at_end = buffer[position:] + chunk, 0, not chunk
+
+    while True:
+        position = _SPACE.match(buffer, position).end()
+        if position == len(buffer):
+            if at_end:
+                raise serializer_base.DeserializationError("De JSON-lijst is niet afgesloten.")
+            read_more()
+            continue
+        char = buffer[position]
+        if expecting == "[":
+            if char != "[":
+                raise serializer_base.DeserializationError("Geen JSON-lijst.")
+            position += 1
+            expecting = "first"
+        elif char == "]" and expecting in ("first", ","):
+            return
+        elif expecting == ",":
+            if char != ",":
+                raise serializer_base.DeserializationError(f"Onverwacht teken {char!r}.")
+            position += 1
+            expecting = "item"
+        else:
+            try:
+                item, end = decoder.raw_decode(buffer, position)
+            except json.JSONDecodeError as error:
+                if at_end:
+                    raise serializer_base.DeserializationError(str(error)) from error
+                read_more()  # an item cut off by the chunk: read on, decode it again
+                continue
+            position = end
+            expecting = ","
+            yield item
+
+
+class ArchiveDeserializer(PythonDeserializer):
+    """Django's deserializer (what ``loaddata`` uses behind the JSON), with every natural
+    key (a user's name, a content type, a permission) looked up once per restore
+    instead of once per record that refers to it."""
+
+    def __init__(self, objects, *, natural_keys: dict, **options):
+        super().__init__(objects, **options)
+        self.natural_keys = natural_keys
+
+    def _handle_object(self, obj):
+        try:
+            yield from super()._handle_object(obj)
+        except (GeneratorExit, serializer_base.DeserializationError):
+            raise
+        except Exception as error:  # as the JSON deserializer reports a malformed object
+            raise serializer_base.DeserializationError(f"{obj!r:.200}: {error}") from error
+
+    @staticmethod
+    def _has_natural_keys(model) -> bool:
+        return hasattr(model._default_manager, "get_by_natural_key")
+
+    def _handle_fk_field_node(self, field, field_value):
+        model = field.remote_field.model
+        if not (isinstance(field_value, list) and self._has_natural_keys(model)):
+            return super()._handle_fk_field_node(field, field_value)
+        key = ("fk", model, field.remote_field.field_name, tuple(field_value))
+        if key not in self.natural_keys:
+            found = super()._handle_fk_field_node(field, field_value)
+            if found == serializer_base.DEFER_FIELD:
+                return found
+            self.natural_keys[key] = found
+        return self.natural_keys[key]
+
+    def _handle_m2m_field_node(self, field, field_value):
+        model = field.remote_field.model
+        if not (isinstance(field_value, list) and self._has_natural_keys(model)):
+            return super()._handle_m2m_field_node(field, field_value)
+        values = []
+        for value in field_value:
+            key = ("m2m", model, tuple(value) if isinstance(value, list) else value)
+            if key not in self.natural_keys:
+                found = super()._handle_m2m_field_node(field, [value])
+                if found == serializer_base.DEFER_FIELD:
+                    return found
+                self.natural_keys[key] = found[0]
+            values.append(self.natural_keys[key])
+        return values
+
+
+class _RawInsert:
+    """``bulk_create`` storing the values as they are, like ``loaddata``'s raw save:
+    ``auto_now``/``auto_now_add`` moments are the archived ones, not the restore's."""
+
+    def _insert(self, *args, **kwargs):
+        kwargs["raw"] = True
+        return super()._insert(*args, **kwargs)
+
+
+@functools.cache
+def _raw_insert_class(queryset_class: type) -> type:
+    return type(f"Restoring{queryset_class.__name__}", (_RawInsert, queryset_class), {})
+
+
+def restoring_queryset(model):
+    """The model's own queryset (so its own ``bulk_create`` and whatever it checks,
+    such as closed years), writing raw values."""
+    queryset = model._default_manager.db_manager(DEFAULT_DB_ALIAS).get_queryset()
+    queryset.__class__ = _raw_insert_class(type(queryset))
+    return queryset
+
+
+class _Loader:
+    """Writes streamed fixture objects in batches per model; see ``restore_archive``."""
+
+    def __init__(self, *, force: bool):
+        self.force = force
+        self.natural_keys: dict = {}
+        self.last_labels = {model._meta.label_lower for model in loaded_last()}
+        self.held: list[dict] = []
+
+    def deserialize(self, items: list[dict]):
+        return ArchiveDeserializer(items, natural_keys=self.natural_keys, using=DEFAULT_DB_ALIAS)
+
+    def save_one_by_one(self, items: Iterable[dict]) -> None:
+        """Save each object as ``loaddata`` does (groups: matched by their name)."""
+        for deserialized in self.deserialize(list(items)):
+            deserialized.save(using=DEFAULT_DB_ALIAS)
+
+    def load(self, items: Iterable[dict]) -> None:
+        """Write ``items`` (fixture objects, model after model) in batches per model;
+        the natural keys in a batch refer to records written before it."""
+        batch: list[dict] = []
+        batch_label = None
+        for item in items:
+            label = str(item.get("model", "")).lower() if isinstance(item, dict) else ""
+            if label in self.last_labels:
+                self.held.append(item)
+                continue
+            if batch and (len(batch) >= BATCH_SIZE or label != batch_label):
+                self.write(batch)
+                batch = []
+            batch.append(item)
+            batch_label = label
+        if batch:
+            self.write(batch)
+
+    def finish(self) -> None:
+        """Write what was held back until everything else was in (the closed years),
+        then check every foreign key."""
+        held, self.held = self.held, []
+        for model in loaded_last():
+            label = model._meta.label_lower
+            items = [item for item in held if item["model"].lower() == label]
+            for start in range(0, len(items), BATCH_SIZE):
+                self.write(items[start : start + BATCH_SIZE])
+        tables = {model._meta.db_table for model in archived_models()}
+        for model in archived_models():
+            tables.update(field.m2m_db_table() for field in model._meta.many_to_many)
+        connection.check_constraints(table_names=sorted(tables))
+
+    def write(self, items: list[dict]) -> None:
+        objects = list(self.deserialize(items))
+        by_model: dict[type, list] = {}
+        for deserialized in objects:
+            by_model.setdefault(type(deserialized.object), []).append(deserialized)
+        for model, group in by_model.items():
+            self.write_model(model, group)
+
+    def write_model(self, model, objects: list) -> None:
+        opts = model._meta
+        options = {}
+        if self.force:
+            update_fields = [
+                field.name
+                for field in opts.concrete_fields
+                if not field.primary_key and not field.generated
+            ]
+            if update_fields:
+                options = {
+                    "update_conflicts": True,
+                    "unique_fields": [opts.pk.name],
+                    "update_fields": update_fields,
+                }
+            else:
+                options = {"ignore_conflicts": True}
+        restoring_queryset(model).bulk_create(
+            [deserialized.object for deserialized in objects], batch_size=BATCH_SIZE, **options
+        )
+        for field in opts.many_to_many:
+            through = field.remote_field.through
+            with_links = [obj for obj in objects if field.name in obj.m2m_data]
+            if not through._meta.auto_created or not with_links:
+                continue
+            source = through._meta.get_field(field.m2m_field_name()).attname
+            target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+            if self.force:  # the archived links replace the present ones, like .set()
+                ids = [obj.object.pk for obj in with_links]
+                for start in range(0, len(ids), BATCH_SIZE):
+                    through._base_manager.filter(
+                        **{f"{source}__in": ids[start : start + BATCH_SIZE]}
+                    ).delete()
+            links = [
+                through(**{source: obj.object.pk, target: pk})
+                for obj in with_links
+                for pk in obj.m2m_data[field.name]
+            ]
+            through._base_manager.bulk_create(links, batch_size=BATCH_SIZE)

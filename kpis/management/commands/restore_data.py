@@ -4,12 +4,14 @@
     python manage.py restore_data backups/bnf-2024-12-31.zip
 
 Refuses a database that already has records, unless ``--force`` (records with the
-same id are then overwritten, the others added). All or nothing.
+same id are then overwritten, the others added). All or nothing: a refused write (a
+``ValidationError`` or database error, such as a closed year refusing its records)
+undoes everything and ends the command with a ``CommandError``.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis.backup import BackupError, restore_archive
+from kpis.backup import RESTORE_ERRORS, BackupError, restore_archive, restore_failure_message
 
 
 class Command(BaseCommand):
@@ -31,6 +33,8 @@ class Command(BaseCommand):
             counts = restore_archive(archive, force=force)
         except (BackupError, OSError) as error:
             raise CommandError(str(error)) from None
+        except RESTORE_ERRORS as error:
+            raise CommandError(restore_failure_message(error)) from error
         if options["verbosity"] >= 2:
             for label, count in counts.items():
                 self.stdout.write(f"  {label}: {count}")
