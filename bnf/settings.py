@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "kpis.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A write the database refused for a closed year: a Dutch page (409), not a 500.
+    "kpis.middleware.YearPolicyRefusalMiddleware",
     "csp.middleware.CSPMiddleware",
     # Keep last: turns a locked-out login into the lockout page (templates/axes/).
     "axes.middleware.AxesMiddleware",

@@ -262,7 +262,9 @@ def refusal_from(error: BaseException) -> ValidationError | None:
     """The ClosedYearError (or ImplausibleDateError) a database error stands for, if any."""
     if isinstance(error, ClosedYearError | ImplausibleDateError):
         return error
-    if not isinstance(error, DatabaseError):
+    # Django's wrapped errors, and the driver's own (COPY goes to psycopg directly).
+    driver_error = type(error).__module__.split(".")[0] in ("psycopg", "sqlite3")
+    if not (isinstance(error, DatabaseError) or driver_error):
         return None
     text = str(error)
     match = _CLOSED_RE.search(text)
@@ -289,7 +291,7 @@ def db_refusals(savepoint_on: str | None = None) -> Iterator[None]:
         else:
             with transaction.atomic(using=savepoint_on):
                 yield
-    except DatabaseError as error:
+    except Exception as error:
         refusal = refusal_from(error)
         if refusal is None:
             raise
@@ -381,11 +383,12 @@ def _postgresql() -> list[str]:
         for rule in rules:
             late = _pg_late(rule, "r")
             if late:
+                # Nested: a DELETE has no bnf_new to plan the query against.
                 late_checks.append(
-                    "IF TG_OP <> 'DELETE' AND EXISTS "
+                    "IF TG_OP <> 'DELETE' THEN IF EXISTS "
                     f"(SELECT 1 FROM bnf_new r WHERE {late}) THEN "
                     f"RAISE EXCEPTION '{IMPLAUSIBLE_MARK}' USING ERRCODE = 'check_violation'; "
-                    "END IF;"
+                    "END IF; END IF;"
                 )
             updated = "SELECT * FROM bnf_old UNION ALL SELECT * FROM bnf_new"
             if not rule.whole_row:

@@ -1,0 +1,24 @@
+"""Turns a write the database refused by the year policy into a Dutch page, never a 500.
+
+Forms, imports and commands show the refusal where it happens; this is the net under
+them, for a write that only the database could catch (a closing that raced a form, an
+admin action on a closed year's rows).
+"""
+
+from django.shortcuts import render
+
+from kpis import year_policy
+
+
+class YearPolicyRefusalMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        refusal = year_policy.refusal_from(exception)
+        if refusal is None:
+            return None
+        return render(request, "kpis/refused.html", {"messages_list": refusal.messages}, status=409)
