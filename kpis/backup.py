@@ -55,6 +55,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from kpis import year_policy
+
 FORMAT = "bnf-backup/1"
 OUR_APPS = ("kpis", "projects", "subsidies")
 GROUPS_MEMBER = "groups.json"
@@ -64,8 +66,6 @@ MANIFEST_MEMBER = "manifest.json"
 BATCH_SIZE = 5000
 # Read from the archive this many characters at a time.
 CHUNK_SIZE = 1 << 20
-# The mark of the database's refusal to write records of a closed year.
-CLOSED_YEAR_MARK = "bnf-closed-year"
 
 
 class ExactJSONEncoder(DjangoJSONEncoder):
@@ -308,13 +308,15 @@ def restore_archive(path: str | Path, *, force: bool = False) -> dict[str, int]:
 def restore_failure_message(error: Exception) -> str:
     """A write refused during ``restore_archive`` (``ValidationError``, a database
     error), as the Dutch sentence ``restore_data`` ends with."""
+    refusal = year_policy.refusal_from(error)
+    if refusal is not None:
+        error = refusal  # the year policy's own sentence, not the database's marker
     if isinstance(error, ValidationError):
         detail = " ".join(str(message) for message in error.messages)
     else:
         detail = str(error).strip()
-    from kpis.models import ClosedYearError
 
-    if isinstance(error, ClosedYearError) or CLOSED_YEAR_MARK in detail:
+    if isinstance(error, year_policy.ClosedYearError):
         return gettext(
             "Herstel geweigerd: de back-up bevat records uit een afgesloten jaar van deze "
             "database. Er is niets gewijzigd. Heropen dat jaar eerst, of herstel in een lege "
