@@ -400,3 +400,23 @@ def test_a_write_arriving_while_the_year_closes_waits_and_is_refused(monkeypatch
     assert not Training.objects.filter(title="Te laat").exists()
     published = {row["key"]: row["value"] for row in ClosedYear.objects.get(year=2023).snapshot}
     assert published["knowledge.trainings"] == 0
+
+
+def test_the_closing_page_never_offers_a_year_after_next(make_role_user, client):
+    late = datetime.date(datetime.date.today().year + 5, 1, 1)
+    with connection.cursor() as cursor:  # data from before the rule, around the triggers
+        for statement in year_policy._sqlite() if connection.vendor == "sqlite" else []:
+            if statement.startswith("DROP"):
+                cursor.execute(statement)
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"INSERT INTO {Training._meta.db_table} (title, held_on, participants, notes, "
+                "created_at, updated_at) VALUES ('Oud', %s, 1, '', %s, %s)",
+                [late, late, late],
+            )
+            year_policy.install()
+        else:
+            Training.objects.create(title="Gewoon", held_on=IN_2022, participants=1)
+    client.force_login(make_role_user("Coördinator"))
+    page = client.get(reverse("admin:kpis_closedyear_close")).content.decode()
+    assert f">{late.year}<" not in page

@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kpis import closing, reporting
+from kpis import closing, reporting, year_policy
 from kpis.models import ClosedYear, YearReopening
 from kpis.roles import CLOSE_YEAR_PERMISSION
 
@@ -99,7 +99,9 @@ class ClosedYearAdmin(ReadOnlyAdmin):
     def closable_years() -> list[int]:
         """Years that have records and are not closed, newest first."""
         closed = set(ClosedYear.objects.values_list("year", flat=True))
-        return sorted(set(reporting.history().data_years) - closed, reverse=True)
+        latest = year_policy.latest_plausible_year()  # never a year after next year
+        years = {year for year in reporting.history().data_years if year <= latest}
+        return sorted(years - closed, reverse=True)
 
     def _page(self, request, template, title, **context):
         return TemplateResponse(
