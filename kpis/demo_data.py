@@ -51,8 +51,8 @@ from kpis.models import (
     Training,
     TransportReservation,
 )
-from kpis.models.base import ensure_years_open
 from kpis.transport_import import keys_and_indexes_rebuilt_after
+from kpis.year_policy import ensure_years_open
 from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
 from subsidies.models import Funder, Subsidy
 

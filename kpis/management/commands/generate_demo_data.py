@@ -11,7 +11,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis import demo_data
+from kpis import demo_data, year_policy
 from kpis.models import ClosedYearError
 
 
@@ -92,15 +92,16 @@ class Command(BaseCommand):
         )
         started = time.perf_counter()
         try:
-            created = demo_data.generate(
-                years=years,
-                end_year=end_year,
-                transport_rows=transport_rows,
-                seed=seed,
-                scale=scale,
-                log=self.stdout.write,
-            )
-        except ClosedYearError as error:
+            with year_policy.db_refusals():  # COPY and bulk writes: the database says no
+                created = demo_data.generate(
+                    years=years,
+                    end_year=end_year,
+                    transport_rows=transport_rows,
+                    seed=seed,
+                    scale=scale,
+                    log=self.stdout.write,
+                )
+        except (ClosedYearError, year_policy.ImplausibleDateError) as error:
             raise CommandError(
                 f"{error.messages[0]} Kies andere jaren (--end-year, --years)."
             ) from error
