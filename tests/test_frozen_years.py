@@ -17,6 +17,7 @@ from kpis import closing, reporting, year_policy
 from kpis.models import (
     Channel,
     ClosedYear,
+    ImportBatch,
     InformationPoint,
     KnowledgeCircle,
     Organisation,
@@ -25,7 +26,7 @@ from kpis.models import (
 )
 from kpis.resources import InformationPointResource
 from kpis.resources.base import error_lines
-from tests.factories import make_channel_post, make_target
+from tests.factories import make_channel_post, make_import_batch, make_target, make_transport
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,9 @@ def coordinator_role(make_role_user):
 @pytest.fixture
 def closed_demo(demo_2021, coordinator_role):
     make_target(key="knowledge.trainings", year=2021, value=5)
+    batch = make_import_batch()
+    library, other = Organisation.objects.filter(code__in=["fmb", "dnb"]).order_by("code")
+    make_transport(origin=library, destination=other, delivered_on=IN_2021, import_batch=batch)
     return closing.close_year(2021, coordinator_role)
 
 
@@ -71,6 +75,7 @@ def test_every_path_into_a_closed_year_is_refused_and_the_surfaces_stay(closed_d
     point_2020 = InformationPoint.objects.filter(opened_on__year=2020).first()
     training_2021 = Training.objects.filter(held_on__year=2021).first()
     circle = KnowledgeCircle.objects.filter(meetings__held_on__year=2021).first()
+    batch = ImportBatch.objects.filter(transport_rows__delivered_on__year=2021).first()
     training_table = Training._meta.db_table
 
     attempts = {
@@ -106,6 +111,18 @@ def test_every_path_into_a_closed_year_is_refused_and_the_surfaces_stay(closed_d
         "raw DELETE": lambda: raw(
             f"DELETE FROM {training_table} WHERE id = %s", [training_2021.pk]
         ),
+        "bulk_create(update_conflicts=True) over a 2021 row": lambda: Training.objects.bulk_create(
+            [Training(pk=training_2021.pk, title="Over", held_on=IN_2022, participants=1)],
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=["title", "held_on"],
+        ),
+        "a new instance saved with a 2021 row's pk": lambda: Training(
+            pk=training_2021.pk, title="Zelfde id", held_on=IN_2022, participants=1
+        ).save(),
+        "queryset delete of an import batch with 2021 rows": lambda: ImportBatch.objects.filter(
+            pk=batch.pk
+        ).delete(),
         "a 2021 target edit": lambda: Target.objects.filter(year=2021).update(value=50),
         "a 2021 target saved": lambda: _retarget(Target.objects.get(year=2021)),
     }

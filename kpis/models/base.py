@@ -223,8 +223,9 @@ class ReportDated(models.Model):
 
     def _stored_values(self) -> dict | None:
         """The row as the database has it, so that moving a record out of a closed year
-        is refused as well as moving one in."""
-        if self._state.adding or self.pk is None:
+        is refused as well as moving one in. A new instance given the id of an existing
+        row overwrites that row: it is looked up too."""
+        if self.pk is None:
             return None
         if not hasattr(self, "_stored_rule_values"):
             names = sorted(year_policy.rule_fields(type(self)))
