@@ -13,6 +13,7 @@ changes, a request costs one query.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import hashlib
 from collections import defaultdict
@@ -22,8 +23,9 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Sum, Window
+from django.db.models import Avg, Count, F, Max, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
+from django.utils import timezone
 
 from kpis import data_version, year_policy
 from kpis.figures import (
@@ -39,6 +41,8 @@ from kpis.models import ClosedYear, Target
 from kpis.models.transport import home_library_ids
 
 Number = int | Decimal
+# Below this previous value a percentage change misleads; the change is shown as a number.
+SMALL_BASE = 10
 
 
 @dataclass
@@ -53,6 +57,10 @@ class FigureValue:
     target_note: str = ""
     previous: Number | None = None
     history: list[tuple[int, Number | None]] = field(default_factory=list)
+    # A year in progress: ``previous`` is last year up to the same day (``through``), and
+    # the target's pace is the share of it that this part of the year should reach.
+    through: datetime.date | None = None
+    target_pace: Decimal | None = None
 
     @property
     def key(self) -> str:
@@ -66,9 +74,20 @@ class FigureValue:
 
     @property
     def change_percent(self) -> Decimal | None:
-        if self.change is None or not self.previous:
+        """The change as a share of last year's value; none from a small base (from 1 to
+        10 is not "+900%"), where only the absolute change says something."""
+        if self.change is None or not self.previous or abs(self.previous) < SMALL_BASE:
             return None
         return (Decimal(self.change) * 100 / Decimal(self.previous)).quantize(
+            Decimal("1"), rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def pace_percent(self) -> Decimal | None:
+        """The value against the target's pace so far (a year in progress)."""
+        if self.value is None or not self.target_pace:
+            return None
+        return (Decimal(self.value) * 100 / self.target_pace).quantize(
             Decimal("1"), rounding=ROUND_HALF_UP
         )
 
@@ -86,6 +105,12 @@ class YearReport:
     year: int
     years: list[int]
     figures: list[FigureValue]
+    # Whether any record is dated in the year (a year with only targets has none).
+    has_records: bool = True
+    # An open year not yet over: the figures count up to this day (the last with data).
+    through: datetime.date | None = None
+    # A closed year: the day its figures were published.
+    closed_on: datetime.date | None = None
 
     def __getitem__(self, key: str) -> FigureValue:
         for value in self.figures:
@@ -123,6 +148,9 @@ class History:
     data_years: list[int]
     # The closed years' figures as published: {year: {key: snapshot row}}, in report order.
     published: dict[int, dict[str, dict]] = field(default_factory=dict)
+    closed_on: dict[int, datetime.date] = field(default_factory=dict)
+    # The last day with a record, per year.
+    last_day: dict[int, datetime.date] = field(default_factory=dict)
 
     def data(self) -> dict:
         """Everything but the declarations: what the cache keeps (figures hold querysets,
@@ -134,6 +162,8 @@ class History:
             "target_notes": self.target_notes,
             "data_years": self.data_years,
             "published": self.published,
+            "closed_on": self.closed_on,
+            "last_day": self.last_day,
         }
 
     @property
@@ -161,9 +191,24 @@ class History:
             return _published_number(self.published[year].get(figure.key, {}).get("value"))
         return self.values.get(figure.key, {}).get(year)
 
-    def for_year(self, year: int, *, live: bool = False) -> YearReport:
+    def through(self, year: int, today: datetime.date | None = None) -> datetime.date | None:
+        """For an open year that is not over: the day its figures count up to, the last
+        day with data (but not after today); ``None`` for a full or closed year."""
+        today = today or datetime.date.today()
+        if year in self.published or year != today.year:
+            return None
+        last = self.last_day.get(year)
+        return min(last, today) if last else None
+
+    def for_year(
+        self, year: int, *, live: bool = False, same_period: History | None = None
+    ) -> YearReport:
         """The report of ``year``. A closed year is what was published: its figures, in
-        its order, with its values and targets (``live=True``: as the records say now)."""
+        its order, with its values and targets (``live=True``: as the records say now).
+        ``same_period``: the figures counted up to ``through(year)`` in every year
+        (``period_history``); last year is then compared up to the same day."""
+        through = self.through(year) if same_period is not None else None
+        pace = _share_of_year(through) if through else None
         published = None if live else self.published.get(year)
         if published is None:
             figures = [(figure, None) for figure in self.figures]
@@ -181,19 +226,48 @@ class History:
                 value = _published_number(row.get("value"))
                 detail = row.get("detail")
                 target = _published_number(row.get("target"))
+            target = None if target is None else Decimal(target)
+            previous = self.recorded(figure, year - 1, live=live)
+            if through and figure.key in same_period.values:
+                previous = same_period.recorded(figure, year - 1, live=True)
             values.append(
                 FigureValue(
                     figure=figure,
                     year=year,
                     value=value,
                     detail=detail,
-                    target=None if target is None else Decimal(target),
+                    target=target,
                     target_note=self.target_notes.get((figure.key, year), ""),
-                    previous=self.recorded(figure, year - 1, live=live),
+                    previous=previous,
                     history=[(y, self.recorded(figure, y, live=live)) for y in earlier_years],
+                    through=through,
+                    target_pace=_paced(target, pace, figure),
                 )
             )
-        return YearReport(year=year, years=self.years, figures=values)
+        return YearReport(
+            year=year,
+            years=self.years,
+            figures=values,
+            has_records=year in self.data_years or published is not None,
+            through=through,
+            closed_on=None if live else self.closed_on.get(year),
+        )
+
+
+def _share_of_year(day: datetime.date) -> Decimal:
+    first = datetime.date(day.year, 1, 1)
+    days = (datetime.date(day.year + 1, 1, 1) - first).days
+    return Decimal((day - first).days + 1) / Decimal(days)
+
+
+def _paced(target: Decimal | None, share: Decimal | None, figure: Figure) -> Decimal | None:
+    """The part of a target a year in progress should have reached: flows grow through
+    the year; a level (stock), a maximum and an average are the same target all year."""
+    if target is None or share is None:
+        return None
+    if figure.kind in (Kind.COUNT, Kind.SUM):
+        return (target * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return target
 
 
 def _published_number(value) -> Number | None:
@@ -250,9 +324,14 @@ def _decimal_places(figure: Figure) -> int | None:
     return None
 
 
-def _by_year(model, date_field: str):
+def _dated(model, date_field: str, until: datetime.date | None):
+    rows = model._default_manager.filter(**{f"{date_field}__isnull": False})
+    return rows if until is None else rows.filter(**{f"{date_field}__lte": until})
+
+
+def _by_year(model, date_field: str, until: datetime.date | None = None):
     return (
-        model._default_manager.filter(**{f"{date_field}__isnull": False})
+        _dated(model, date_field, until)
         .annotate(report_year=ExtractYear(date_field))
         .values("report_year")
         .order_by()
@@ -264,27 +343,27 @@ def _additive(figure: Figure) -> bool:
     return figure.kind == Kind.SUM or (figure.kind == Kind.COUNT and not figure.field)
 
 
-def _by_day_summed_per_year(model, date_field: str, aggregates: dict) -> list[dict]:
+def _by_day_summed_per_year(
+    model, date_field: str, aggregates: dict, until=None, last_day=None
+) -> list[dict]:
     """``_by_year(...).annotate(**aggregates)`` for additive aggregates, grouped by the
     date itself and added up per year here: grouping on a plain date is much cheaper for
     the database than computing EXTRACT(YEAR ...) for every row, and a year has at most
     366 days to add up."""
     per_year: dict[int, dict] = {}
-    rows = (
-        model._default_manager.filter(**{f"{date_field}__isnull": False})
-        .values(date_field)
-        .order_by()
-        .annotate(**aggregates)
-    )
+    rows = _dated(model, date_field, until).values(date_field).order_by().annotate(**aggregates)
     for row in rows:
-        totals = per_year.setdefault(row[date_field].year, dict.fromkeys(aggregates))
+        day = row[date_field]
+        if last_day is not None and day > last_day.get(day.year, datetime.date.min):
+            last_day[day.year] = day
+        totals = per_year.setdefault(day.year, dict.fromkeys(aggregates))
         for name in aggregates:
             if row[name] is not None:
                 totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
-def _flow_values(figures: list[Figure], values, years: set[int]) -> None:
+def _flow_values(figures: list[Figure], values, years: set[int], until, last_day) -> None:
     sources: dict[tuple, list[Figure]] = defaultdict(list)
     for figure in figures:
         sources[(figure.model, figure.year_field)].append(figure)
@@ -292,12 +371,14 @@ def _flow_values(figures: list[Figure], values, years: set[int]) -> None:
         aggregates = {f"figure_{i}": _aggregate(figure) for i, figure in enumerate(group)}
         places = {f.key: _decimal_places(f) for f in group}
         if all(_additive(figure) for figure in group):
-            rows = _by_day_summed_per_year(model, date_field, aggregates)
+            rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day)
         else:
-            rows = _by_year(model, date_field).annotate(**aggregates)
+            rows = _by_year(model, date_field, until).annotate(**aggregates, last=Max(date_field))
         for row in rows:
             year = row["report_year"]
             years.add(year)
+            if row.get("last"):
+                last_day[year] = max(row["last"], last_day.get(year, row["last"]))
             for i, figure in enumerate(group):
                 value = row[f"figure_{i}"]
                 if value is not None and places[figure.key] is not None:
@@ -307,17 +388,21 @@ def _flow_values(figures: list[Figure], values, years: set[int]) -> None:
                 values[figure.key][year] = value
 
 
-def _stock_values(figure: Figure, values, years: set[int]) -> None:
-    """Level on 31 December: opened up to and including the year minus closed by then."""
+def _stock_values(figure: Figure, values, years: set[int], until, last_day) -> None:
+    """Level on 31 December: opened up to and including the year minus closed by then
+    (with ``until``: the level on that day)."""
     model, start, end = figure.model, figure.year_field, figure.end_field
-    opened = dict(
-        _by_year(model, start)
+    opened = {}
+    for year, n, last in (
+        _by_year(model, start, until)
         .filter(figure.filter)
-        .annotate(n=Count("pk"))
-        .values_list("report_year", "n")
-    )
+        .annotate(n=Count("pk"), last=Max(start))
+        .values_list("report_year", "n", "last")
+    ):
+        opened[year] = n
+        last_day[year] = max(last, last_day.get(year, last))
     closed = dict(
-        _by_year(model, end)
+        _by_year(model, end, until)
         .filter(figure.filter)
         .annotate(n=Count("pk"))
         .values_list("report_year", "n")
@@ -339,10 +424,10 @@ def _fill_stock(figure: Figure, values, years: set[int]) -> None:
         )
 
 
-def _max_values(figure: Figure, values, details, years: set[int]) -> None:
+def _max_values(figure: Figure, values, details, years: set[int], until) -> None:
     date_field = figure.year_field
     rows = (
-        _by_year(figure.model, date_field)
+        _by_year(figure.model, date_field, until)
         .filter(figure.filter)
         .annotate(
             rank=Window(
@@ -368,15 +453,26 @@ def history(figures: list[Figure] | None = None) -> History:
     one per source. Passing ``figures`` computes exactly those, uncached."""
     if figures is not None:
         return compute_history(figures)
+    return _cached_history("kpis.history", None)
+
+
+def period_history(until: datetime.date) -> History:
+    """``history()`` counting only records dated up to ``until``: last year up to the
+    day a year in progress has reached. Cached the same way."""
+    return _cached_history(f"kpis.period:{until.isoformat()}", until)
+
+
+def _cached_history(name: str, until: datetime.date | None) -> History:
     version = data_version.current() if settings.BNF_FIGURE_CACHE else None
     if version is not None:
-        key = f"kpis.history:{version}:{_declarations_fingerprint(settings.BNF_HOME_PROVINCE)}"
+        fingerprint = _declarations_fingerprint(settings.BNF_HOME_PROVINCE)
+        key = f"{name}:{version}:{fingerprint}"
         cached = cache.get(key)
         if cached is not None:
             channels, data = cached
             return History(declared_figures(channels), **data)
     channels = report_channels()
-    result = compute_history(declared_figures(channels, home_library_ids()))
+    result = compute_history(declared_figures(channels, home_library_ids()), until=until)
     if version is not None:
         cache.set(key, (channels, result.data()), settings.BNF_FIGURE_CACHE_SECONDS)
     return result
@@ -405,21 +501,23 @@ def _declarations_fingerprint(home_province: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def compute_history(figures: list[Figure]) -> History:
-    """``history()`` without the cache: one grouped query per source."""
+def compute_history(figures: list[Figure], until: datetime.date | None = None) -> History:
+    """``history()`` without the cache: one grouped query per source. ``until``: count
+    only records dated on or before that day (a year in progress, compared with the same
+    period of the year before: ``period_history``)."""
     values: dict[str, dict] = {f.key: {} for f in figures}
     details: dict[str, dict] = {f.key: {} for f in figures}
     years: set[int] = set()
+    last_day: dict[int, datetime.date] = {}
 
-    _flow_values(
-        [f for f in figures if f.kind in (Kind.COUNT, Kind.SUM, Kind.AVERAGE)], values, years
-    )
+    flows = [f for f in figures if f.kind in (Kind.COUNT, Kind.SUM, Kind.AVERAGE)]
+    _flow_values(flows, values, years, until, last_day)
     stocks = [f for f in figures if f.kind == Kind.STOCK]
     for figure in stocks:
-        _stock_values(figure, values, years)
+        _stock_values(figure, values, years, until, last_day)
     for figure in figures:
         if figure.kind == Kind.MAX:
-            _max_values(figure, values, details, years)
+            _max_values(figure, values, details, years, until)
     for figure in stocks:
         _fill_stock(figure, values, years)
 
@@ -428,11 +526,21 @@ def compute_history(figures: list[Figure]) -> History:
     for key, year, value, note in Target.objects.values_list("key", "year", "value", "note"):
         targets[key][year] = value
         notes[(key, year)] = note
-    published = {
-        closed.year: {row["key"]: row for row in closed.snapshot}
-        for closed in ClosedYear.objects.only("year", "snapshot").order_by("year")
-    }
-    return History(figures, values, details, dict(targets), notes, sorted(years), published)
+    published, closed_on = {}, {}
+    for closed in ClosedYear.objects.only("year", "snapshot", "closed_at").order_by("year"):
+        published[closed.year] = {row["key"]: row for row in closed.snapshot}
+        closed_on[closed.year] = timezone.localdate(closed.closed_at)
+    return History(
+        figures,
+        values,
+        details,
+        dict(targets),
+        notes,
+        sorted(years),
+        published,
+        closed_on,
+        last_day,
+    )
 
 
 def declared_figures_now() -> list[Figure]:
@@ -440,5 +548,18 @@ def declared_figures_now() -> list[Figure]:
     return declared_figures(report_channels(), home_library_ids())
 
 
-def year_report(year: int) -> YearReport:
-    return history().for_year(year)
+def year_report(year: int, all_years: History | None = None) -> YearReport:
+    """The report of ``year`` as the pages show it: a year in progress is compared with
+    last year up to the same day (one more cached pass, ``period_history``)."""
+    all_years = all_years or history()
+    through = all_years.through(year)
+    if through is None:
+        return all_years.for_year(year)
+    same_day = _same_day_a_year_earlier(through)
+    return all_years.for_year(year, same_period=period_history(same_day))
+
+
+def _same_day_a_year_earlier(day: datetime.date) -> datetime.date:
+    if (day.month, day.day) == (2, 29):
+        return datetime.date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)

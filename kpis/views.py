@@ -57,7 +57,7 @@ def index(request):
 @require_safe
 def dashboard(request, year: int):
     history = _history_or_404(year)
-    report = history.for_year(year)
+    report = reporting.year_report(year, history)
     if _is_staff(request):
         for item in report.figures:
             item.records_url = admin_records_url(item.figure, year)
@@ -79,7 +79,7 @@ def dashboard(request, year: int):
 @require_safe
 def annual_report(request, year: int):
     history = _history_or_404(year)
-    report = history.for_year(year)
+    report = reporting.year_report(year, history)
     next_year = history.for_year(year + 1)
     ambitions = [item for item in next_year.figures if item.target is not None]
     return render(

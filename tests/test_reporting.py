@@ -14,6 +14,7 @@ from tests.catalogue import catalogue_rows, expected_2021
 from tests.factories import (
     make_channel,
     make_channel_post,
+    make_channel_statistic,
     make_information_point,
     make_organisation,
     make_subsidy,
@@ -119,9 +120,20 @@ def test_change_against_the_previous_year_and_progress_against_the_target():
         make_channel_post(channel=channel, published_on=day)
     make_target(key="communication.posts.flip", year=2021, value=Decimal("4"))
     item = reporting.year_report(2021)["communication.posts.flip"]
-    assert (item.value, item.previous, item.change, item.change_percent) == (2, 1, 1, 100)
+    # From 1 to 2 is no "+100%": from a small base only the absolute change is shown.
+    assert (item.value, item.previous, item.change, item.change_percent) == (2, 1, 1, None)
     assert item.target == Decimal("4") and item.target_percent == 50
     assert item.history == [(2020, 1), (2021, 2)]
+
+
+@pytest.mark.django_db
+def test_a_change_from_a_base_of_ten_or_more_is_also_a_percentage():
+    website = make_channel(slug="website")
+    for year, views in ((2020, 10), (2021, 15)):
+        start, end = datetime.date(year, 1, 1), datetime.date(year, 1, 31)
+        make_channel_statistic(channel=website, period_start=start, period_end=end, views=views)
+    item = reporting.year_report(2021)["communication.website_views"]
+    assert (item.previous, item.change, item.change_percent) == (10, 5, 50)
 
 
 @pytest.mark.django_db
@@ -260,3 +272,37 @@ def test_the_home_libraries_listed_or_looked_up_give_the_same_figures(demo_2021,
     assert home_library_ids() == []
     assert reporting.history().for_year(2021)["transport.within_province"].value == 0
     assert not TransportReservation.objects.within_province().exists()
+
+
+@pytest.mark.django_db
+def test_a_year_in_progress_compares_with_the_same_period_of_last_year():
+    today = datetime.date.today()
+    this_year, same_day = today.year, reporting._same_day_a_year_earlier(today)
+    channel = make_channel(slug="flip", name="Flip")
+    make_channel_post(channel=channel, published_on=today)  # the last day with data
+    make_channel_post(channel=channel, published_on=datetime.date(this_year - 1, 1, 1))
+    make_channel_post(channel=channel, published_on=same_day, title="Zelfde dag")
+    later = same_day + datetime.timedelta(days=1)
+    if later.year == this_year - 1:  # counted in last year's total, not in its first part
+        make_channel_post(channel=channel, published_on=later, title="Later")
+    make_target(key="communication.posts.flip", year=this_year, value=Decimal("12"))
+
+    report = reporting.year_report(this_year)
+    item = report["communication.posts.flip"]
+
+    assert report.through == item.through == today
+    assert item.value == 1 and item.previous == 2  # 1 January and the same day
+    share = reporting._share_of_year(report.through)
+    assert item.target_pace == (Decimal("12") * share).quantize(Decimal("0.01"))
+    full_year = reporting.history().for_year(this_year - 1)["communication.posts.flip"]
+    assert full_year.value == (3 if later.year == this_year - 1 else 2)
+
+
+@pytest.mark.django_db
+def test_a_full_or_closed_year_has_no_period_and_a_year_with_only_targets_no_records():
+    make_channel_post(published_on=datetime.date(2021, 3, 1))
+    make_target(key="knowledge.trainings", year=2022, value=Decimal("5"))
+    assert reporting.year_report(2021).through is None
+    report = reporting.year_report(2022)
+    assert report.has_records is False and report.through is None
+    assert reporting.year_report(2021).has_records is True
