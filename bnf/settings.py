@@ -194,6 +194,10 @@ CONTENT_SECURITY_POLICY = {
 # libraries count as "binnen de provincie", rows with one end elsewhere as interprovincial.
 BNF_HOME_PROVINCE = os.environ.get("BNF_HOME_PROVINCE", "flevoland")
 
+# Seconds the fast transport import waits for a table lock (PostgreSQL) before it gives
+# up, writes nothing and asks to try again later; 0 waits without limit.
+BNF_IMPORT_LOCK_TIMEOUT = float(os.environ.get("BNF_IMPORT_LOCK_TIMEOUT", "30"))
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the add permission of the model, exporting its view permission (the
 # package's default lets every staff member import into and export from every model).

@@ -34,6 +34,16 @@ Row numbers are those a spreadsheet shows: the header is row 1, the first data r
 row 2. Empty rows are skipped. A date in a closed year is an error, and the file's
 years are checked once more inside the writing transaction.
 
+A busy database
+---------------
+On PostgreSQL the writing transaction waits at most ``BNF_IMPORT_LOCK_TIMEOUT``
+seconds (default 30) for a lock on a table it writes (``SET LOCAL lock_timeout``), say
+while a restore or migration holds the transport table. A lock timeout, a statement
+timeout or another operational error of the database (``django.db.OperationalError``,
+which wraps psycopg's ``LockNotAvailable`` and ``QueryCanceled``) rolls the import back
+and raises ``DatabaseBusy``, whose Dutch message says that nothing was imported and to
+try again later; the admin shows it on the upload form, the command as its error.
+
 Speed and memory
 ----------------
 Libraries and closed years are read once (no query per row); dates, months,
@@ -60,6 +70,7 @@ import csv
 import datetime
 import hashlib
 import io
+import logging
 import os
 import re
 import zipfile
@@ -67,12 +78,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis.models import ClosedYear, ClosedYearError, ImportBatch, Organisation, TransportReservation
 from kpis.models.base import ensure_years_open
+
+logger = logging.getLogger(__name__)
 
 MODEL_LABEL = TransportReservation._meta.label_lower  # "kpis.transportreservation"
 SOURCE_ADMIN = "admin"
@@ -145,6 +159,20 @@ class _Refused(Exception):
     """A problem with the file as a whole: stop reading."""
 
 
+class DatabaseBusy(Exception):
+    """The database could not take the import now (a lock or statement timeout, or
+    another operational error); nothing was written. The message is Dutch, for the user."""
+
+
+DEFAULT_LOCK_TIMEOUT = 30
+"""Seconds the writing transaction waits for a lock, unless ``BNF_IMPORT_LOCK_TIMEOUT``."""
+
+# SQLSTATEs of a database that is busy rather than broken: lock_not_available (the
+# lock_timeout), query_canceled (the statement_timeout), deadlock_detected,
+# serialization_failure.
+BUSY_SQLSTATES = {"55P03", "57014", "40P01", "40001"}
+
+
 # --- public API ------------------------------------------------------------------------
 
 
@@ -184,29 +212,55 @@ def import_transport(
     result = ImportResult(file_name=name, checksum=_checksum(binary))
     report = progress or (lambda stage, rows: None)
     try:
-        _refuse_known_file(result.checksum)
-        checked = _check(binary, name, result, report)
-    except _Refused as refusal:
-        result.add_error(None, "", str(refusal))
-        return result
-    if result.error_count:
-        return result
-    if not checked.count:
-        result.add_error(None, "", _("Het bestand bevat geen rijen met reserveringen."))
-        return result
-    try:
-        result.batch = _write(checked, result, user, source, report)
-    except (ClosedYearError, _Refused) as error:
-        message = error.messages[0] if isinstance(error, ClosedYearError) else str(error)
-        result.add_error(None, "", message)
-        return result
-    except IntegrityError as error:  # e.g. a library deleted while the file was checked
-        result.add_error(
-            None, "", _("De database weigerde de rijen; er is niets opgeslagen: %s") % error
-        )
-        return result
+        try:
+            _refuse_known_file(result.checksum)
+            checked = _check(binary, name, result, report)
+        except _Refused as refusal:
+            result.add_error(None, "", str(refusal))
+            return result
+        if result.error_count:
+            return result
+        if not checked.count:
+            result.add_error(None, "", _("Het bestand bevat geen rijen met reserveringen."))
+            return result
+        try:
+            result.batch = _write(checked, result, user, source, report)
+        except (ClosedYearError, _Refused) as error:
+            message = error.messages[0] if isinstance(error, ClosedYearError) else str(error)
+            result.add_error(None, "", message)
+            return result
+        except IntegrityError as error:  # e.g. a library deleted while the file was checked
+            result.add_error(
+                None, "", _("De database weigerde de rijen; er is niets opgeslagen: %s") % error
+            )
+            return result
+    except OperationalError as error:  # the transaction, if any, is rolled back
+        logger.warning("Transportimport '%s' niet uitgevoerd: %s", name, error)
+        raise DatabaseBusy(_busy_message(error)) from error
     result.rows = checked.count
     return result
+
+
+def _busy_message(error: OperationalError) -> str:
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(
+        getattr(cause, "diag", None), "sqlstate", None
+    )
+    if sqlstate in BUSY_SQLSTATES or "locked" in str(error).lower():  # SQLite: "is locked"
+        return _(
+            "De database was bezig; er is niets geïmporteerd. Probeer het over een paar "
+            "minuten opnieuw."
+        )
+    return _(
+        "De database gaf een fout (%(error)s); er is niets geïmporteerd. Probeer het over "
+        "een paar minuten opnieuw."
+    ) % {"error": str(error).strip() or error.__class__.__name__}
+
+
+def lock_timeout_ms() -> int:
+    """``BNF_IMPORT_LOCK_TIMEOUT`` (seconds) in milliseconds; 0 waits without limit."""
+    seconds = getattr(settings, "BNF_IMPORT_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+    return max(round(float(seconds) * 1000), 0)
 
 
 def _batch_relations() -> list:
@@ -774,7 +828,7 @@ the transport table until the import commits: the dashboard waits for those seco
 
 def _write(checked: _Checked, result: ImportResult, user, source: str, report: Progress):
     table = TransportReservation._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor, _waiting_for_locks(cursor):
         ensure_years_open(checked.years)  # again, now inside the transaction that writes
         # Before the batch exists: dropping a foreign key to the batch table is refused
         # while that table has a deferred check pending (the new batch's user).
@@ -797,6 +851,24 @@ def _write(checked: _Checked, result: ImportResult, user, source: str, report: P
             else:
                 _insert_many(cursor, checked, batch, report)
     return batch
+
+
+@contextlib.contextmanager
+def _waiting_for_locks(cursor):
+    """On PostgreSQL: wait at most ``lock_timeout_ms()`` for each lock in this transaction.
+
+    ``SET LOCAL`` ends with the transaction; inside an outer one (a test, a request in a
+    transaction) the previous value is put back afterwards. After an error the rollback
+    to the savepoint undoes it.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SHOW lock_timeout")
+    before = cursor.fetchone()[0]
+    cursor.execute(f"SET LOCAL lock_timeout = {lock_timeout_ms():d}")
+    yield
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
 
 
 def _parsed_rows(chunk: str) -> Iterator[tuple]:
@@ -854,7 +926,12 @@ def _copy(cursor, checked: _Checked, batch: ImportBatch, report: Progress) -> No
     stamp = timezone.now().isoformat()
     tail = f"\t{batch.pk}\t{stamp}\t{stamp}\n"
     written = 0
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    # Django's cursor passes ``copy`` on to psycopg unwrapped: its errors (a lock timeout,
+    # a violated constraint) become Django's here, as those of ``execute`` do.
+    with (
+        connection.wrap_database_errors,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
         for chunk in checked.chunks:
             copy.write(chunk.replace(ROW_SEPARATOR, tail))
             written = _written(report, written, chunk.count(ROW_SEPARATOR))
@@ -880,8 +957,9 @@ def keys_and_indexes_rebuilt_after(cursor, table: str, enabled: bool):
     definition: the schema is unchanged afterwards). Re-adding a foreign key checks
     every row in one pass, so integrity is verified as before. All inside the caller's
     transaction: if anything fails, the keys and indexes are simply still there. Where
-    the database user may not alter the table, the rows are loaded with the keys and
-    indexes in place.
+    the database user may not alter the table, or its exclusive lock is not granted
+    within the lock timeout (a long export still reading), the rows are loaded with the
+    keys and indexes in place.
     """
     if not enabled:
         yield

@@ -1,16 +1,19 @@
 """The fast lane for transport data: file import (command and admin), undo, streamed export."""
 
+import contextlib
 import csv
 import datetime
 import hashlib
 import io
+import threading
+import time
 
 import openpyxl
 import pytest
 from django.contrib.admin.models import ADDITION, DELETION, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -431,6 +434,160 @@ def test_progress_is_reported(libraries, monkeypatch):
     assert result.rows == 250
     assert [count for stage, count in seen if stage == "gecontroleerd"] == [100, 200, 250]
     assert [count for stage, count in seen if stage == "geschreven"][-1] == 250
+
+
+# --- a busy database ---------------------------------------------------------------------
+
+BUSY = "De database was bezig; er is niets geïmporteerd."
+
+
+@pytest.fixture
+def database_locked(monkeypatch):
+    """The writing step fails as SQLite does when another process holds the database."""
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(transport_import, "_insert_many", locked)
+    monkeypatch.setattr(transport_import, "_copy", locked)
+
+
+def test_a_locked_database_is_a_message_on_the_upload_form(
+    coordinator_client, libraries, database_locked
+):
+    response = coordinator_client.post(
+        reverse(IMPORT_URL), {"file": upload("ibl.csv", csv_bytes(VALID_ROWS))}
+    )
+
+    assert response.status_code == 200
+    assert BUSY in response.content.decode()
+    assert "over een paar minuten opnieuw" in response.content.decode()
+    assert response.context["form"].non_field_errors()
+    assert nothing_written()
+
+
+def test_a_locked_database_is_a_command_error(tmp_path, libraries, database_locked):
+    path = write(tmp_path, "ibl.csv", csv_bytes(VALID_ROWS))
+
+    with pytest.raises(CommandError, match=BUSY):
+        call_command("import_transport", str(path), stdout=io.StringIO())
+
+    assert nothing_written()
+
+
+def test_an_operational_error_while_checking_is_a_message_too(libraries, monkeypatch):
+    def timed_out(*args):
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(transport_import, "_library_lookup", timed_out)
+
+    with pytest.raises(transport_import.DatabaseBusy, match="niets geïmporteerd"):
+        transport_import.import_transport(io.BytesIO(csv_bytes(VALID_ROWS)), file_name="x.csv")
+    assert nothing_written()
+
+
+def test_other_errors_are_not_taken_for_a_busy_database(libraries, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(transport_import, "_insert_many", broken)
+    monkeypatch.setattr(transport_import, "_copy", broken)
+
+    with pytest.raises(RuntimeError):
+        transport_import.import_transport(io.BytesIO(csv_bytes(VALID_ROWS)), file_name="x.csv")
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="lock_timeout: PostgreSQL only"
+)
+
+
+LOCK_HELD = 5
+"""Seconds the second connection holds its lock at most: an import that waits without a
+limit gets it then and the test fails, rather than hanging."""
+
+
+@contextlib.contextmanager
+def transport_table_locked_elsewhere():
+    """A second connection holds ``ACCESS EXCLUSIVE`` on the transport table (as a
+    restore or migration would) until the block ends, or ``LOCK_HELD`` seconds."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    other = psycopg.connect(**params)
+    release = threading.Timer(LOCK_HELD, other.rollback)
+    try:
+        # Never wait for this test's own connection: fail instead of hanging.
+        other.execute("SET lock_timeout = '5s'")
+        other.execute(f"LOCK TABLE {TransportReservation._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        release.start()
+        yield
+    finally:
+        release.cancel()
+        other.rollback()
+        other.close()
+
+
+@postgresql_only
+def test_a_locked_transport_table_is_a_message_on_the_upload_form(
+    coordinator_client, libraries, settings
+):
+    settings.BNF_IMPORT_LOCK_TIMEOUT = 0.2
+
+    with transport_table_locked_elsewhere():
+        started = time.monotonic()
+        response = coordinator_client.post(
+            reverse(IMPORT_URL), {"file": upload("ibl.csv", csv_bytes(VALID_ROWS))}
+        )
+        waited = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert BUSY in response.content.decode()
+    assert waited < LOCK_HELD
+    assert nothing_written()
+
+
+@postgresql_only
+def test_a_locked_transport_table_is_a_command_error(tmp_path, libraries, settings):
+    settings.BNF_IMPORT_LOCK_TIMEOUT = 0.2
+    path = write(tmp_path, "ibl.csv", csv_bytes(VALID_ROWS))
+
+    with transport_table_locked_elsewhere(), pytest.raises(CommandError, match=BUSY):
+        call_command("import_transport", str(path), stdout=io.StringIO())
+
+    assert nothing_written()
+    result = transport_import.import_transport(path)  # and once the lock is gone, it imports
+    assert result.ok, result.errors
+
+
+@postgresql_only
+def test_the_lock_timeout_holds_for_the_import_only(libraries, settings):
+    settings.BNF_IMPORT_LOCK_TIMEOUT = 12
+
+    def lock_timeout():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW lock_timeout")
+            return cursor.fetchone()[0]
+
+    seen = []
+    real_copy = transport_import._copy
+
+    def copy(*args, **kwargs):
+        seen.append(lock_timeout())
+        return real_copy(*args, **kwargs)
+
+    before = lock_timeout()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transport_import, "_copy", copy)
+        result = transport_import.import_transport(
+            io.BytesIO(csv_bytes(VALID_ROWS)), file_name="x.csv"
+        )
+
+    assert result.ok, result.errors
+    assert seen == ["12s"]
+    assert lock_timeout() == before  # put back inside this test's own transaction
 
 
 # --- undo ------------------------------------------------------------------------------------

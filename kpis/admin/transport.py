@@ -131,10 +131,13 @@ class TransportReservationAdmin(ReportDatedAdmin):
         result = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            result = transport_import.import_transport(
-                upload, user=request.user, source=transport_import.SOURCE_ADMIN
-            )
-            if result.ok:
+            try:
+                result = transport_import.import_transport(
+                    upload, user=request.user, source=transport_import.SOURCE_ADMIN
+                )
+            except transport_import.DatabaseBusy as busy:  # a lock or statement timeout
+                form.add_error(None, str(busy))
+            if result is not None and result.ok:
                 batch = result.batch
                 text = _("%(rows)s transportreserveringen geïmporteerd uit '%(name)s'.") % {
                     "rows": batch.row_count,

@@ -4,7 +4,8 @@
 
 The file format (columns datum or maand, van, naar, aantal) is described in
 ``kpis.transport_import``. Every row is checked first; a file with errors changes
-nothing and the command lists them (the first 50) and exits with status 1.
+nothing and the command lists them (the first 50) and exits with status 1. So does a
+database that stays busy (locked) longer than ``BNF_IMPORT_LOCK_TIMEOUT`` seconds.
 """
 
 import time
@@ -13,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from kpis.audit import command_context
-from kpis.transport_import import SOURCE_COMMAND, import_transport
+from kpis.transport_import import SOURCE_COMMAND, DatabaseBusy, import_transport
 
 SHOWN_ERRORS = 50
 
@@ -55,6 +56,8 @@ class Command(BaseCommand):
                 )
         except OSError as error:
             raise CommandError(f"Kan '{file}' niet lezen: {error.strerror or error}") from None
+        except DatabaseBusy as busy:  # a lock or statement timeout: nothing was written
+            raise CommandError(str(busy)) from None
         seconds = time.perf_counter() - started
 
         if not result.ok:
