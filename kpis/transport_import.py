@@ -83,8 +83,9 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kpis import year_policy
 from kpis.models import ClosedYear, ClosedYearError, ImportBatch, Organisation, TransportReservation
-from kpis.models.base import ensure_years_open
+from kpis.year_policy import ImplausibleDateError, ensure_years_open
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ PROGRESS_EVERY = 50_000
 MAX_ERRORS = 1_000
 """Errors kept with their details; beyond this they are only counted."""
 MAX_QUANTITY = 2_147_483_647  # PositiveIntegerField on PostgreSQL
-MIN_YEAR, MAX_YEAR = 1990, 2100
+MIN_YEAR = 1990
 
 COLUMNS = ("datum", "maand", "periode", "van", "naar", "aantal")
 REQUIRED = ("van", "naar", "aantal")
@@ -224,9 +225,11 @@ def import_transport(
             result.add_error(None, "", _("Het bestand bevat geen rijen met reserveringen."))
             return result
         try:
-            result.batch = _write(checked, result, user, source, report)
-        except (ClosedYearError, _Refused) as error:
-            message = error.messages[0] if isinstance(error, ClosedYearError) else str(error)
+            # A closing that came in between: the database refuses the rows.
+            with year_policy.db_refusals():
+                result.batch = _write(checked, result, user, source, report)
+        except (ClosedYearError, ImplausibleDateError, _Refused) as error:
+            message = str(error) if isinstance(error, _Refused) else error.messages[0]
             result.add_error(None, "", message)
             return result
         except IntegrityError as error:  # e.g. a library deleted while the file was checked
@@ -439,10 +442,11 @@ def _text(value) -> str:
 
 
 def _date_in_range(year: int, month: int, day: int, shown: str) -> datetime.date:
-    if not MIN_YEAR <= year <= MAX_YEAR:
+    latest = year_policy.latest_plausible_year()  # never after 31 December of next year
+    if not MIN_YEAR <= year <= latest:
         raise _Invalid(
             _("'%(value)s': het jaar %(year)s ligt niet tussen %(min)s en %(max)s.")
-            % {"value": shown, "year": year, "min": MIN_YEAR, "max": MAX_YEAR}
+            % {"value": shown, "year": year, "min": MIN_YEAR, "max": latest}
         )
     try:
         return datetime.date(year, month, day)

@@ -840,3 +840,35 @@ def test_a_day_is_read(value, expected):
 )
 def test_a_month_is_read(value, expected):
     assert transport_import.parse_month(value) == expected
+
+
+def test_a_date_after_next_year_is_an_error_with_its_row(tmp_path, libraries, coordinator):
+    late = f"01-01-{datetime.date.today().year + 2}"
+    rows = [["datum", "van", "naar", "aantal"], ["02-02-2021", "fmb", "dnb", "3"]]
+    rows.append([late, "fmb", "dnb", "1"])
+    path = write(tmp_path, "laat.csv", csv_bytes(rows))
+    result = transport_import.import_transport(path, user=coordinator)
+    assert not result.ok and TransportReservation.objects.count() == 0
+    assert [error.row for error in result.errors] == [3]
+    assert str(datetime.date.today().year + 1) in str(result.errors[0])
+
+
+def test_a_year_closed_between_the_check_and_the_write_is_refused_by_the_database(
+    tmp_path, libraries, coordinator, monkeypatch
+):
+    """The rows were checked while 2021 was open; the database has the last word."""
+    rows = [["datum", "van", "naar", "aantal"], ["02-02-2021", "fmb", "dnb", "3"]]
+    path = write(tmp_path, "race.csv", csv_bytes(rows))
+    checked = transport_import._check
+
+    def check_then_close(*args, **kwargs):
+        outcome = checked(*args, **kwargs)
+        closing.close_year(2021, coordinator)
+        return outcome
+
+    monkeypatch.setattr(transport_import, "_check", check_then_close)
+    monkeypatch.setattr(transport_import, "ensure_years_open", lambda years: None)
+    result = transport_import.import_transport(path, user=coordinator)
+    assert not result.ok
+    assert "Het jaar 2021 is afgesloten" in str(result.errors[0])
+    assert TransportReservation.objects.count() == 0 and ImportBatch.objects.count() == 0
