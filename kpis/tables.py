@@ -1,50 +1,47 @@
-"""Tabular views of the figures (django-tables2): the year comparison on the dashboard."""
+"""The year comparison on the dashboard, as plain pre-formatted rows.
 
-import django_tables2 as tables
-from django.utils.translation import gettext_lazy as _
+Built once per request as lists of strings and rendered with a plain template loop:
+per-cell template work (a table library's column render calls) cost more than the rest
+of the dashboard together.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 from kpis.templatetags.kpi_format import figure_value
 
 
-class YearValueColumn(tables.Column):
-    def __init__(self, year: int, **kwargs):
-        self.year = year
-        super().__init__(
-            verbose_name=str(year),
-            accessor=tables.A(f"values__{year}"),
-            attrs={"td": {"class": "num"}, "th": {"class": "num"}},
-            orderable=False,
-            default="–",
-            **kwargs,
-        )
-
-    def render(self, value, record):
-        return figure_value(value, record["figure"])
+@dataclass(frozen=True)
+class ComparisonRow:
+    section: str
+    label: str
+    # (year, the value as printed) per year
+    values: list[tuple[str, str]]
 
 
-class ComparisonTable(tables.Table):
+@dataclass(frozen=True)
+class ComparisonTable:
     """One row per figure, one column per year: the text alternative to the trend charts."""
 
-    section = tables.Column(verbose_name=_("onderdeel"), orderable=False)
-    label = tables.Column(verbose_name=_("figuur"), orderable=False)
+    years: list[str]
+    rows: list[ComparisonRow]
 
-    class Meta:
-        attrs = {"class": "comparison"}
-        orderable = False
+    @property
+    def headers(self) -> list[str]:
+        return [_("onderdeel"), _("figuur"), *self.years]
 
-    def __init__(self, report, **kwargs):
-        years = [year for year, _value in report.figures[0].history] if report.figures else []
-        rows = [
-            {
-                "section": item.figure.section_label,
-                "label": item.figure.label,
-                "figure": item.figure,
-                "values": dict(item.history),
-            }
-            for item in report.figures
-        ]
-        super().__init__(
-            rows,
-            extra_columns=[(str(year), YearValueColumn(year)) for year in years],
-            **kwargs,
+
+def comparison_table(report) -> ComparisonTable:
+    years = [year for year, _value in report.figures[0].history] if report.figures else []
+    rows = []
+    for item in report.figures:
+        values = dict(item.history)
+        rows.append(
+            ComparisonRow(
+                section=item.figure.section_label,
+                label=str(item.figure.label),
+                values=[(str(year), figure_value(values.get(year), item.figure)) for year in years],
+            )
         )
+    return ComparisonTable([str(year) for year in years], rows)

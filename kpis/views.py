@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from kpis import closing, exports, reporting
+from kpis import charts, closing, exports, reporting
 from kpis.figures import Figure
 from kpis.models import ClosedYear, Testimonial
-from kpis.tables import ComparisonTable
+from kpis.tables import comparison_table
 
 
 def _history_or_404(year: int) -> reporting.History:
@@ -61,13 +61,20 @@ def dashboard(request, year: int):
     if _is_staff(request):
         for item in report.figures:
             item.records_url = admin_records_url(item.figure, year)
+    section_charts = charts.section_charts(report)
+    for item in report.figures:
+        item.chart = charts.figure_chart(item)
     return render(
         request,
         "kpis/dashboard.html",
         {
             "report": report,
             "year": year,
-            "table": ComparisonTable(report),
+            "sections": [
+                (label, items, section_charts.get(label, [])) for label, items in report.sections
+            ],
+            "previous_year": year - 1,
+            "table": comparison_table(report),
             "testimonials": Testimonial.objects.published()
             .in_year(year)
             .select_related("organisation"),

@@ -39,7 +39,9 @@ def signed_number(value) -> str:
 
 @register.simple_tag
 def change_badge(item):
-    """'+12% t.o.v. 2020' as a small badge; nothing when there is no previous year."""
+    """'+12% t.o.v. 2020' as a small badge; nothing when there is no previous year. From
+    a small base only the absolute change; a year in progress is compared with the same
+    period of last year."""
     if item.change is None:
         return ""
     change = item.change
@@ -51,31 +53,11 @@ def change_badge(item):
     return format_html(
         '<span class="change change-{}" title="{}">{} {}</span>',
         direction,
-        _("verschil met het jaar ervoor"),
+        _("verschil met dezelfde periode in het jaar ervoor")
+        if item.through
+        else _("verschil met het jaar ervoor"),
         text,
-        _("t.o.v. %(year)s") % {"year": item.year - 1},
+        _("t.o.v. dezelfde periode in %(year)s") % {"year": item.year - 1}
+        if item.through
+        else _("t.o.v. %(year)s") % {"year": item.year - 1},
     )
-
-
-@register.inclusion_tag("kpis/_sparkline.html")
-def sparkline(item, width: int = 120, height: int = 32):
-    """A small trend line over the years, as inline SVG (no script, no CDN)."""
-    points = [(year, value) for year, value in item.history if value is not None]
-    numbers = [float(value) for _, value in points]
-    top = max(numbers, default=0) or 1
-    pad = 3
-    step = (width - 2 * pad) / max(len(points) - 1, 1)
-    coords = [
-        (round(pad + i * step, 1), round(height - pad - (n / top) * (height - 2 * pad), 1))
-        for i, n in enumerate(numbers)
-    ]
-    text = ", ".join(f"{year}: {figure_value(value, item.figure)}" for year, value in points)
-    return {
-        "width": width,
-        "height": height,
-        "polyline": " ".join(f"{x},{y}" for x, y in coords),
-        "last": coords[-1] if coords else None,
-        "several": len(coords) > 1,
-        "text": text,
-        "label": item.figure.label,
-    }
