@@ -220,3 +220,45 @@ def test_install_is_idempotent():
     cache.clear()
     make_training(held_on=DAY)
     assert data_version.current() != version
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_a_long_writer_does_not_hold_up_a_write_on_another_connection():
+    """Each connection bumps its own slot: no queue behind one version row."""
+    import psycopg
+
+    params = connection.settings_dict
+
+    def connect():
+        return psycopg.connect(
+            dbname=params["NAME"],
+            user=params["USER"],
+            host=params["HOST"],
+            port=params["PORT"] or 5432,
+        )
+
+    insert = (
+        f"INSERT INTO {Training._meta.db_table} (title, held_on, participants, notes, "
+        "created_at, updated_at) VALUES (%s, %s, 1, '', now(), now())"
+    )
+    long_writer, other = connect(), connect()
+    try:
+        with long_writer.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            long_pid = cursor.fetchone()[0]
+            cursor.execute(insert, ["Lang", DAY])  # stays uncommitted
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            if cursor.fetchone()[0] % data_version.SLOTS == long_pid % data_version.SLOTS:
+                pytest.skip("both connections share a slot")
+            cursor.execute("SET lock_timeout = '1s'")
+            cursor.execute(insert, ["Kort", DAY])  # would wait on one shared row
+        other.commit()
+        before = data_version.current()
+        long_writer.commit()
+        assert data_version.current() != before  # the long writer's commit is seen too
+    finally:
+        long_writer.close()
+        other.close()
+    assert set(Training.objects.values_list("title", flat=True)) == {"Lang", "Kort"}
