@@ -43,7 +43,7 @@ GRID = "#dfe4ec"
 CURRENT = "#0f4c81"  # this year
 EARLIER = "#5f86ad"  # earlier years, last year (3:1 against white)
 TARGET = "#a8401b"  # the target line
-SECOND = "#2f7d5b"  # a second series (between provinces)
+BARS_WIDTH = 440  # horizontal bar charts: narrow enough to stay legible on a phone
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ def _bars(
     return parts, y - y0
 
 
-def _shorten(label: str, limit: int = 72) -> str:
+def _shorten(label: str, limit: int = 58) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
@@ -353,7 +353,7 @@ def figure_chart(item: FigureValue) -> Chart:
         sentences.append(text + ".")
     summary = " ".join(sentences)
     key = f"chart-{_slug(figure.key)}"
-    width, height = 300, 150
+    width, height = 300, 130
     target_label = ""
     if item.target is not None:
         target_label = _("streefwaarde %(target)s") % {"target": fmt(item.target)}
@@ -429,7 +429,7 @@ def transport_month_chart(year: int, version=_ASK, through: datetime.date | None
         sentences.append(text + ".")
     summary = " ".join(sentences)
     key = f"chart-transport-months-{year}"
-    width, panel = 640, 190
+    width, panel = 520, 190
     this_year, last_year = str(year), str(year - 1)
     body = _legend(
         [
@@ -552,7 +552,7 @@ def communication_chart(report: YearReport, section: Section | None = None) -> C
         if empty:
             rows = [(label, None, "–") for label, _v, _t in rows]
         body.append(_text(8, y + 16, name, size=14, weight="700"))
-        parts, used = _bars(rows, x0=8, y0=y + 24, width=624)
+        parts, used = _bars(rows, x0=8, y0=y + 24, width=BARS_WIDTH - 16)
         body += parts
         y += 24 + used + 8
         sentences.append(
@@ -582,7 +582,7 @@ def communication_chart(report: YearReport, section: Section | None = None) -> C
         key=key,
         title=title,
         summary=summary,
-        svg=_document(key, title, summary, 640, y + 4, body),
+        svg=_document(key, title, summary, BARS_WIDTH, y + 4, body),
         table=ChartTable(headers, table_rows),
         wide=True,
     )
@@ -601,7 +601,7 @@ def subsidy_funder_chart(year: int, version=_ASK) -> Chart:
     else:
         summary = _("Geen toegekende subsidies in %(year)s.") % {"year": year}
     rows = [(name, amount, f"€ {dutch_number(amount)}") for name, amount, _c in funders]
-    parts, used = _bars(rows, x0=8, y0=8, width=624)
+    parts, used = _bars(rows, x0=8, y0=8, width=BARS_WIDTH - 16)
     if not funders:
         parts = [_text(8, 28, summary)]
         used = 30
@@ -610,7 +610,7 @@ def subsidy_funder_chart(year: int, version=_ASK) -> Chart:
         key=key,
         title=title,
         summary=summary,
-        svg=_document(key, title, summary, 640, used + 14, parts),
+        svg=_document(key, title, summary, BARS_WIDTH, used + 14, parts),
         table=ChartTable(
             [_("subsidiegever"), _("subsidies"), _("bedrag")],
             [[name, str(n), f"€ {dutch_number(amount)}"] for name, amount, n in funders],
@@ -635,12 +635,14 @@ def section_chart(report: YearReport, section: Section, items: list[FigureValue]
         rows.append((str(item.figure.label), value, text))
         markers.append(item.target)
     if same_unit:
-        parts, used = _bars(rows, x0=8, y0=y, width=624, top=top, markers=markers)
+        parts, used = _bars(rows, x0=8, y0=y, width=BARS_WIDTH - 16, top=top, markers=markers)
     else:
         used = 0
         for row, marker in zip(rows, markers, strict=True):
             row_top = max(float(row[1] or 0), float(marker or 0)) or 1
-            more, h = _bars([row], x0=8, y0=y + used, width=624, top=row_top, markers=[marker])
+            more, h = _bars(
+                [row], x0=8, y0=y + used, width=BARS_WIDTH - 16, top=row_top, markers=[marker]
+            )
             parts += more
             used += h
     year = report.year
@@ -658,7 +660,7 @@ def section_chart(report: YearReport, section: Section, items: list[FigureValue]
         key=key,
         title=title,
         summary=summary,
-        svg=_document(key, title, summary, 640, used + 14, parts),
+        svg=_document(key, title, summary, BARS_WIDTH, used + 14, parts),
         table=ChartTable([_("figuur"), str(year), _("streefwaarde")], table_rows),
         wide=True,
     )

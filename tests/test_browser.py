@@ -93,3 +93,88 @@ def test_year_switcher_moves_between_years(browser, live_server, demo_2021):
     assert "Jaarcijfers 2020" in browser.title
     assert card_value(browser, "subsidies.awarded") == "0"
     assert console_errors(browser) == []
+
+
+SHOTS = "/tmp/shots"
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def _emulate(driver, size: str) -> None:
+    """A desktop window, or a phone: headless windows are never narrower than 500 px,
+    so the phone's width comes from the DevTools device metrics."""
+    width, height = SIZES[size]
+    if size == "phone":
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True},
+        )
+    else:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        driver.set_window_size(width, height)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_pages_fit_the_screen_and_every_chart_has_a_text_alternative(
+    browser, live_server, demo_2021, size
+):
+    from selenium.webdriver.common.by import By
+
+    from tests.catalogue import expected_2021
+    from tests.test_dashboard import dutch
+
+    _emulate(browser, size)
+    for path in ("/2021/", "/2022/", "/2021/report/"):
+        browser.get(f"{live_server.url}{path}")
+        width = browser.execute_script("return window.innerWidth")
+        scroll = browser.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width, f"{path} scrolls sideways at {size}: {scroll} > {width}"
+        login = browser.find_elements(By.LINK_TEXT, "Inloggen")
+        if login:
+            box = browser.execute_script(
+                "const r = arguments[0].getBoundingClientRect(); return [r.left, r.right];",
+                login[0],
+            )
+            assert box[0] >= 0 and box[1] <= width, f"Inloggen is clipped on {path}"
+        for chart in browser.find_elements(By.CSS_SELECTOR, "svg[role=img]"):
+            title = chart.find_element(By.TAG_NAME, "title").get_attribute("textContent")
+            assert title.strip(), path
+            labelled = chart.get_attribute("aria-labelledby") or chart.get_attribute("aria-label")
+            assert labelled, path
+            caption = browser.execute_script(
+                "const f = arguments[0].closest('figure');"
+                "return f && f.querySelector('figcaption') ? f.querySelector('figcaption')"
+                ".textContent : '';",
+                chart,
+            )
+            assert caption.strip() or path.endswith("report/"), path
+        if path == "/2021/":
+            switcher = browser.find_element(By.CSS_SELECTOR, ".year-switcher a.current")
+            assert switcher.is_displayed() and switcher.text == "2021"
+            right = browser.execute_script(
+                "return arguments[0].getBoundingClientRect().right", switcher
+            )
+            assert right <= width
+            assert browser.find_elements(By.CSS_SELECTOR, ".chart-wide svg[role=img]")
+            os.makedirs(SHOTS, exist_ok=True)
+            height = browser.execute_script("return document.documentElement.scrollHeight")
+            if size == "desktop":
+                browser.set_window_size(1366, min(height, 9000))
+            else:
+                browser.execute_cdp_cmd(
+                    "Emulation.setDeviceMetricsOverride",
+                    {
+                        "width": 390,
+                        "height": min(height, 12000),
+                        "deviceScaleFactor": 1,
+                        "mobile": True,
+                    },
+                )
+            browser.save_screenshot(os.path.join(SHOTS, f"dashboard-2021-{size}.png"))
+            _emulate(browser, size)
+        if path in ("/2021/", "/2021/report/"):
+            for key, expected in expected_2021().items():
+                if isinstance(expected, tuple):
+                    continue
+                unit = "euro" if key == "subsidies.awarded_amount" else "count"
+                assert card_value(browser, key) == dutch(expected, unit), (path, key)
+        assert console_errors(browser) == [], path

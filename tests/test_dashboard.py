@@ -262,3 +262,72 @@ class TestWithThe2021Demo:
         targets = [r for r in rows if r["year"] == "2022" and r["target"]]
         assert targets, "the demo's 2022 ambitions are exported as targets"
         assert len(_xlsx_rows(client.get("/figures.xlsx"))) == len(rows)
+
+
+def test_a_year_in_progress_counts_up_to_its_last_day_and_compares_the_same_period(client):
+    from kpis.models import ChannelPost
+
+    today = datetime.date.today()
+    day = today - datetime.timedelta(days=1)  # the last day with data, before today
+    if day.year != today.year or (day.month, day.day) == (2, 29):
+        pytest.skip("no earlier day this year, or no same day last year")
+    channel = make_channel(slug="flip", name="Flip")
+    for _ in range(12):
+        make_channel_post(channel=channel, published_on=day.replace(year=today.year - 1))
+    make_channel_post(channel=channel, published_on=datetime.date(today.year - 1, 12, 31))
+    for _ in range(15):
+        make_channel_post(channel=channel, published_on=day)
+    make_target(key="communication.posts.flip", year=today.year, value=Decimal("100"))
+    assert ChannelPost.objects.count() == 28
+    page = client.get(f"/{today.year}/").content.decode()
+    from django.utils.formats import date_format
+
+    assert f"t/m {date_format(day, 'j F Y')}" in page
+    assert f"dezelfde periode in {today.year - 1}" in page
+    # 15 against 12 up to the same day (not 13, last year's full count): +3 (+25%)
+    assert f"+3 (+25%) t.o.v. dezelfde periode in {today.year - 1}" in page
+    assert "van het tempo voor de streefwaarde" in page
+
+
+def test_a_small_base_shows_only_the_absolute_change(client):
+    channel = make_channel(slug="flip", name="Flip")
+    make_channel_post(channel=channel, published_on=datetime.date(2020, 3, 1))
+    for _ in range(4):
+        make_channel_post(channel=channel, published_on=datetime.date(2021, 3, 1))
+    page = client.get("/2021/").content.decode()
+    assert "+3 t.o.v. 2020" in page
+    assert "%) t.o.v. 2020" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo_data")
+class TestChartsOnTheDashboard:
+    def test_the_dashboard_shows_the_transport_months_and_a_chart_per_section(self, client):
+        page = client.get("/2021/").content.decode()
+        assert "Transportreserveringen per maand, 2021 en 2020" in page
+        sections = re.findall(r"<section class=\"section\".*?</section>", page, re.S)
+        report = reporting.year_report(2021)
+        for (label, _items), html_section in zip(report.sections, sections, strict=False):
+            assert html.escape(label) in html_section
+            assert '<svg xmlns="http://www.w3.org/2000/svg"' in html_section, label
+            assert (
+                "<figcaption>" in html_section and '<details class="chart-table">' in html_section
+            )
+        assert 'style="' not in page and "<style" not in page
+
+    def test_a_year_with_only_targets_says_there_are_no_registrations_yet(self, client):
+        page = client.get("/2022/").content.decode()
+        assert "nog geen registraties" in page
+        assert "−100%" not in page and "-100%" not in page
+        assert "change-down" not in page
+        assert "streefwaarde" in page
+
+    def test_a_closed_year_says_when_it_was_published(self, client, coordinator):
+        from django.utils import timezone
+        from django.utils.formats import date_format
+
+        from kpis import closing
+
+        closing.close_year(2021, coordinator)
+        page = client.get("/2021/").content.decode()
+        assert f"vastgesteld op {date_format(timezone.localdate(), 'j F Y')}" in page
