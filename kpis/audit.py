@@ -98,7 +98,14 @@ def register_models() -> None:
                 model, exclude_fields=["last_login"], mask_fields=["password"], m2m_fields=m2m
             )
         else:
-            auditlog.register(model, exclude_fields=list(UNTRACKED_FIELDS), m2m_fields=m2m)
+            # Binary content (an archived report PDF) is no text for the log; the
+            # checksum beside it is logged instead.
+            binary = [
+                f.name
+                for f in model._meta.concrete_fields
+                if f.get_internal_type() == "BinaryField"
+            ]
+            auditlog.register(model, exclude_fields=[*UNTRACKED_FIELDS, *binary], m2m_fields=m2m)
     pre_save.connect(_add_path, sender=LogEntry, dispatch_uid="bnf_audit_path")
 
 

@@ -8,6 +8,7 @@ figures alone (``run_checked``). Both are registered at start-up (``kpis.apps``)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,10 +17,11 @@ from typing import TypeVar
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from kpis import data_version, exports, figures, reporting, year_policy
+from kpis import data_version, exports, figures, report_pdf, reporting, year_policy
 from kpis.models import Channel, ClosedYear, ReportDated, Target, YearReopening
 from kpis.year_policy import ClosedYearError, YearRule
 
@@ -88,10 +90,26 @@ def close_year(year: int, user) -> ClosedYear:
                 cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
         if ClosedYear.objects.select_for_update().filter(year=year).exists():
             raise ValidationError(_("Het jaar %(year)s is al afgesloten.") % {"year": year})
-        report = reporting.compute_history(reporting.declared_figures_now()).for_year(
-            year, live=True
+        history = reporting.compute_history(reporting.declared_figures_now())
+        rows = snapshot_rows(history.for_year(year, live=True))
+        closed_at = timezone.now()
+        pdf = published_report_pdf(year, rows, closed_at, history)
+        return ClosedYear.objects.create(
+            year=year,
+            closed_by=user,
+            closed_at=closed_at,
+            snapshot=rows,
+            report_pdf=pdf,
+            report_pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         )
-        return ClosedYear.objects.create(year=year, closed_by=user, snapshot=snapshot_rows(report))
+
+
+def published_report_pdf(year: int, rows: list[dict], closed_at, history) -> bytes:
+    """The report PDF as it is published: from the snapshot ``rows``, dated ``closed_at``
+    (made once, at closing; the database refuses to replace it, ``kpis.year_policy``)."""
+    history.published[year] = {row["key"]: row for row in rows}
+    history.closed_on[year] = timezone.localdate(closed_at)
+    return report_pdf.render_pdf(report_pdf.report_document(history.for_year(year), history))
 
 
 def reopen_year(year: int, user, reason: str) -> YearReopening:
@@ -109,6 +127,8 @@ def reopen_year(year: int, user, reason: str) -> YearReopening:
             reason=reason,
             closed_at=closed.closed_at,
             snapshot=closed.snapshot,
+            report_pdf=closed.report_pdf,
+            report_pdf_sha256=closed.report_pdf_sha256,
         )
         closed.delete()
     return reopening

@@ -434,7 +434,10 @@ def _pg_snapshot_guard() -> list[str]:
         f"CREATE OR REPLACE FUNCTION {TRIGGER}_snapshot() RETURNS trigger LANGUAGE plpgsql "
         "AS $$ BEGIN "
         "IF OLD.year <> NEW.year OR OLD.snapshot::text <> NEW.snapshot::text "
-        "OR OLD.closed_at <> NEW.closed_at THEN "
+        "OR OLD.closed_at <> NEW.closed_at "
+        # The report PDF archived at closing.
+        "OR OLD.report_pdf_sha256 <> NEW.report_pdf_sha256 "
+        "OR OLD.report_pdf IS DISTINCT FROM NEW.report_pdf THEN "
         f"RAISE EXCEPTION '{FROZEN_MARK}' USING ERRCODE = 'check_violation'; END IF; "
         "RETURN NEW; END $$",
         f"CREATE OR REPLACE TRIGGER {TRIGGER}_snapshot BEFORE UPDATE ON {CLOSED_TABLE} "
@@ -518,6 +521,9 @@ def _sqlite() -> list[str]:
         f'DROP TRIGGER IF EXISTS "{TRIGGER}_snapshot"',
         f'CREATE TRIGGER "{TRIGGER}_snapshot" BEFORE UPDATE ON {CLOSED_TABLE} FOR EACH ROW '
         "WHEN OLD.year IS NOT NEW.year OR OLD.snapshot IS NOT NEW.snapshot "
-        f"OR OLD.closed_at IS NOT NEW.closed_at BEGIN SELECT RAISE(ABORT, '{FROZEN_MARK}'); END",
+        "OR OLD.closed_at IS NOT NEW.closed_at "
+        "OR OLD.report_pdf_sha256 IS NOT NEW.report_pdf_sha256 "
+        "OR OLD.report_pdf IS NOT NEW.report_pdf "
+        f"BEGIN SELECT RAISE(ABORT, '{FROZEN_MARK}'); END",
     ]
     return statements

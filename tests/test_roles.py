@@ -37,6 +37,7 @@ CRUD = ("add", "change", "delete", "view")
 PUBLIC_PATHS = [
     "/2021/",
     "/2021/report/",
+    "/2021/report.pdf",
     "/2021/figures.json",
     "/2021/figures.csv",
     "/2021/figures.xlsx",
@@ -48,6 +49,7 @@ PUBLIC_URL_NAMES = {
     "kpis:index",
     "kpis:dashboard",
     "kpis:report",
+    "kpis:report_pdf",
     "kpis:figures_json",
     "kpis:figures_csv",
     "kpis:figures_xlsx",

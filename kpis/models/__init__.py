@@ -11,6 +11,7 @@ from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
 from .imports import ImportBatch
 from .organisations import Organisation, Province, Theme
+from .report_text import ReportText
 from .targets import Target
 from .testimonials import Testimonial
 from .transport import TransportReservation
@@ -31,6 +32,7 @@ __all__ = [
     "Publication",
     "Registration",
     "ReportDated",
+    "ReportText",
     "SupportActivity",
     "SupportKind",
     "Target",

@@ -33,6 +33,21 @@ class ClosedYear(models.Model):
         default=list,
         help_text=_("Alle figuren van het jaar zoals ze bij het afsluiten waren."),
     )
+    # The report as published, made inside the closing transaction; the database refuses
+    # any change to it (kpis.year_policy, the snapshot guard). Empty for a year closed
+    # before reports were archived.
+    report_pdf = models.BinaryField(
+        _("jaarverslag (PDF)"),
+        null=True,
+        blank=True,
+        help_text=_("Het jaarverslag zoals het bij het afsluiten is vastgesteld."),
+    )
+    report_pdf_sha256 = models.CharField(
+        _("controlegetal PDF"),
+        max_length=64,
+        blank=True,
+        help_text=_("SHA-256 van het vastgestelde jaarverslag (PDF)."),
+    )
 
     class Meta:
         verbose_name = _("afgesloten jaar")
@@ -69,6 +84,18 @@ class YearReopening(models.Model):
         _("cijfers zoals vastgesteld"),
         default=list,
         help_text=_("De figuren zoals ze bij het afsluiten waren vastgesteld."),
+    )
+    report_pdf = models.BinaryField(
+        _("jaarverslag zoals vastgesteld (PDF)"),
+        null=True,
+        blank=True,
+        help_text=_("Het jaarverslag zoals het bij het afsluiten was vastgesteld."),
+    )
+    report_pdf_sha256 = models.CharField(
+        _("controlegetal PDF"),
+        max_length=64,
+        blank=True,
+        help_text=_("SHA-256 van dat jaarverslag (PDF)."),
     )
 
     class Meta:

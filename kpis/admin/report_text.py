@@ -1,0 +1,77 @@
+"""The annual report's texts, one record per year, written by coordinators.
+
+The texts per report section are kept as one JSON object keyed by section
+(``kpis.figures.Section``); the form shows one text box per section, so nobody edits
+JSON. A closed year's texts are read-only: they are in its archived PDF.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from kpis import year_policy
+from kpis.figures import Section
+from kpis.models import ReportText
+
+SECTION_PREFIX = "section_"
+
+
+class ReportTextForm(forms.ModelForm):
+    class Meta:
+        model = ReportText
+        fields = ("year", "intro", "board", "plans")
+        help_texts = {
+            "plans": _(
+                "'Wat gaan wij volgend jaar voor jullie betekenen?': één punt per regel. "
+                "Geen HTML: alles wordt getoond zoals het er staat."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for section in Section:
+            self.fields[SECTION_PREFIX + section.value] = forms.CharField(
+                label=section.label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+                help_text=_(
+                    "Korte tekst boven de cijfers van dit onderdeel. Een lege regel begint "
+                    "een nieuwe alinea, '- ' een opsommingsteken."
+                ),
+                initial=self.instance.section_text(section.value) if self.instance.pk else "",
+            )
+
+    def save(self, commit=True):
+        self.instance.section_texts = {
+            section.value: text
+            for section in Section
+            if (text := self.cleaned_data.get(SECTION_PREFIX + section.value, "").strip())
+        }
+        return super().save(commit)
+
+
+@admin.register(ReportText)
+class ReportTextAdmin(admin.ModelAdmin):
+    form = ReportTextForm
+    list_display = ("year", "updated_at")
+    search_fields = ("=year",)
+
+    def get_fieldsets(self, request, obj=None):
+        sections = [SECTION_PREFIX + section.value for section in Section]
+        if obj is not None and not self.has_change_permission(request, obj):
+            # The read-only view lists the model fields; the per-section boxes are form-only.
+            sections = ["section_texts"]
+        return [
+            (None, {"fields": ["year", "intro", "board"]}),
+            (_("Teksten per onderdeel"), {"fields": sections}),
+            (_("Volgend jaar"), {"fields": ["plans"]}),
+        ]
+
+    def _closed(self, obj) -> bool:
+        return obj is not None and obj.year in year_policy.closed_years()
+
+    def has_change_permission(self, request, obj=None):
+        return not self._closed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._closed(obj) and super().has_delete_permission(request, obj)
