@@ -4,7 +4,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from kpis.figures import Kind, Unit
@@ -60,4 +61,56 @@ def change_badge(item):
         _("t.o.v. dezelfde periode in %(year)s") % {"year": item.year - 1}
         if item.through
         else _("t.o.v. %(year)s") % {"year": item.year - 1},
+    )
+
+
+@register.simple_tag
+def chart_figure(chart, compact: bool = False):
+    """A chart (``kpis.charts.Chart``) in a <figure>: the SVG, its summary as the caption
+    and its numbers as a table in a <details>. Built here in one pass rather than in a
+    template loop: the dashboard has one per figure."""
+    classes = (
+        "chart" + (" chart-wide" if chart.wide else "") + (" chart-compact" if compact else "")
+    )
+    headers = format_html_join(
+        "",
+        '<th scope="col"{}>{}</th>',
+        (
+            ("" if i == 0 else mark_safe(' class="num"'), h)
+            for i, h in enumerate(chart.table.headers)
+        ),
+    )
+    rows = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (
+                format_html_join(
+                    "",
+                    "{}",
+                    (
+                        (
+                            format_html('<th scope="row">{}</th>', cell)
+                            if i == 0
+                            else format_html('<td class="num">{}</td>', cell),
+                        )
+                        for i, cell in enumerate(row)
+                    ),
+                ),
+            )
+            for row in chart.table.rows
+        ),
+    )
+    title = "" if compact else format_html("<strong>{}.</strong> ", chart.title)
+    return format_html(
+        '<figure class="{}">{}<figcaption>{}{}</figcaption><details class="chart-table">'
+        "<summary>{}</summary><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>"
+        "</details></figure>",
+        classes,
+        chart.svg,
+        title,
+        chart.summary,
+        _("Als tabel"),
+        headers,
+        rows,
     )
