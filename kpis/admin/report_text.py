@@ -16,30 +16,30 @@ from kpis.models import ReportText
 SECTION_PREFIX = "section_"
 
 
-class ReportTextForm(forms.ModelForm):
+def _section_field(section: Section) -> forms.CharField:
+    return forms.CharField(
+        label=section.label,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=_(
+            "Korte tekst boven de cijfers van dit onderdeel. Een lege regel begint een "
+            "nieuwe alinea, '- ' een opsommingsteken. Geen HTML."
+        ),
+    )
+
+
+class _ReportTextForm(forms.ModelForm):
     class Meta:
         model = ReportText
         fields = ("year", "intro", "board", "plans")
-        help_texts = {
-            "plans": _(
-                "'Wat gaan wij volgend jaar voor jullie betekenen?': één punt per regel. "
-                "Geen HTML: alles wordt getoond zoals het er staat."
-            )
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for section in Section:
-            self.fields[SECTION_PREFIX + section.value] = forms.CharField(
-                label=section.label,
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-                help_text=_(
-                    "Korte tekst boven de cijfers van dit onderdeel. Een lege regel begint "
-                    "een nieuwe alinea, '- ' een opsommingsteken."
-                ),
-                initial=self.instance.section_text(section.value) if self.instance.pk else "",
-            )
+        if self.instance.pk:
+            for section in Section:
+                self.initial[SECTION_PREFIX + section.value] = self.instance.section_text(
+                    section.value
+                )
 
     def save(self, commit=True):
         self.instance.section_texts = {
@@ -48,6 +48,14 @@ class ReportTextForm(forms.ModelForm):
             if (text := self.cleaned_data.get(SECTION_PREFIX + section.value, "").strip())
         }
         return super().save(commit)
+
+
+# One declared text box per report section (declared, so the admin's fieldsets know them).
+ReportTextForm = type(
+    "ReportTextForm",
+    (_ReportTextForm,),
+    {SECTION_PREFIX + section.value: _section_field(section) for section in Section},
+)
 
 
 @admin.register(ReportText)
