@@ -26,6 +26,7 @@ from kpis.models import (
     Organisation,
     Province,
     Publication,
+    ReportText,
     SupportActivity,
     SupportKind,
     Target,
@@ -191,6 +192,12 @@ def make_year_reopening(**overrides) -> YearReopening:
     """A logged reopening of 2021."""
     fields = {"year": 2021, "reason": "Correctie", "closed_at": DAY_TIME}
     return YearReopening.objects.create(**{**fields, **overrides})
+
+
+def make_report_text(**overrides) -> ReportText:
+    """The report texts of a year no other maker has used (each call a new year)."""
+    fields = {"year": 1900 + _next() % 100, "intro": "Welkom.", "plans": "- Meer lezen"}
+    return ReportText.objects.create(**{**fields, **overrides})
 
 
 def make_import_batch(**overrides) -> ImportBatch:

@@ -22,6 +22,7 @@ from kpis.models import (
     KnowledgeCircleMeeting,
     Organisation,
     Publication,
+    ReportText,
     SupportActivity,
     SupportKind,
     Target,
@@ -50,6 +51,7 @@ from tests.factories import (
     make_project,
     make_project_application,
     make_publication,
+    make_report_text,
     make_subsidy,
     make_support_activity,
     make_support_kind,
@@ -108,6 +110,7 @@ MAKERS = {
     ClosedYear: make_closed_year,
     YearReopening: make_year_reopening,
     ImportBatch: make_import_batch,
+    ReportText: make_report_text,
 }
 
 # Our apps, and the users and groups advisers are picked from; third-party admins

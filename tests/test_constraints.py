@@ -388,6 +388,7 @@ MAKERS: dict[type[models.Model], Callable[..., models.Model]] = {
     ImportBatch: f.make_import_batch,
     kpis_models.ClosedYear: f.make_closed_year,
     kpis_models.YearReopening: f.make_year_reopening,
+    kpis_models.ReportText: f.make_report_text,
 }
 
 
