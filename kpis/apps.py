@@ -12,7 +12,7 @@ class KpisConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from kpis import audit, closing, data_version, figures, year_policy
+        from kpis import audit, closing, data_version, figures, transport_summary, year_policy
         from kpis.models import Target
 
         audit.register_models()
@@ -23,6 +23,7 @@ class KpisConfig(AppConfig):
         Target.known_keys = staticmethod(figures.known_keys)
         post_migrate.connect(data_version.install_after_migrate, sender=self)
         post_migrate.connect(year_policy.install_after_migrate, sender=self)
+        post_migrate.connect(transport_summary.install_after_migrate, sender=self)
 
 
 class AuditTrailConfig(AuditlogConfig):

@@ -80,7 +80,7 @@ def audited_models() -> list[type]:
         model
         for label in AUDITED_APPS
         for model in apps.get_app_config(label).get_models()
-        if not model._meta.proxy
+        if not model._meta.proxy and model._meta.managed  # a summary is no record
     ]
     return [*models, get_user_model(), Group]
 

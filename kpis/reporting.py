@@ -23,7 +23,7 @@ from itertools import groupby
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Max, Sum, Window
+from django.db.models import Avg, Count, F, Max, Subquery, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ from kpis.figures import (
     report_channels,
     static_figures,
 )
-from kpis.models import ClosedYear, Target
+from kpis.models import ClosedYear, Target, TransportMonthTotal, TransportReservation
 from kpis.models.transport import home_library_ids
 
 Number = int | Decimal
@@ -363,14 +363,65 @@ def _by_day_summed_per_year(
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
-def _flow_values(figures: list[Figure], values, years: set[int], until, last_day) -> None:
+# Sources that the database also keeps as a summary (``kpis.transport_summary``): the
+# summary model, its month field and the fields it sums, for figures that only sum those.
+SUMMARIES = {
+    (TransportReservation, "delivered_on"): (TransportMonthTotal, "month", {"quantity"}),
+}
+
+
+def _from_summary(group: list[Figure], model, date_field: str, use: bool):
+    summary = SUMMARIES.get((model, date_field)) if use else None
+    if summary and all(f.kind == Kind.SUM and f.field in summary[2] for f in group):
+        return summary
+    return None
+
+
+def _summed_by_month(model, date_field, summary, aggregates, until, last_day) -> list[dict]:
+    """``_by_day_summed_per_year`` read from the monthly summary: whole months from the
+    summary and, with ``until``, the month it falls in from the rows themselves. The
+    last day with data comes from the rows' date index, in the same query."""
+    summary_model, month_field, _fields = summary
+    rows = summary_model.objects.all()
+    newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
+    if until is not None:
+        first = until.replace(day=1)
+        rows = rows.filter(**{f"{month_field}__lt": first})
+    rows = rows.values(month_field).order_by().annotate(**aggregates, last=Subquery(newest))
+    per_year: dict[int, dict] = {}
+    for row in rows:
+        year = row[month_field].year
+        totals = per_year.setdefault(year, dict.fromkeys(aggregates))
+        for name in aggregates:
+            if row[name] is not None:
+                totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
+        if until is None and row["last"]:
+            last_day[row["last"].year] = max(
+                row["last"], last_day.get(row["last"].year, row["last"])
+            )
+    if until is not None:
+        partial = _dated(model, date_field, until).filter(**{f"{date_field}__gte": first})
+        for row in partial.values(date_field).order_by().annotate(**aggregates):
+            totals = per_year.setdefault(row[date_field].year, dict.fromkeys(aggregates))
+            for name in aggregates:
+                if row[name] is not None:
+                    totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
+    return [{"report_year": year, **totals} for year, totals in per_year.items()]
+
+
+def _flow_values(
+    figures: list[Figure], values, years: set[int], until, last_day, summaries=True
+) -> None:
     sources: dict[tuple, list[Figure]] = defaultdict(list)
     for figure in figures:
         sources[(figure.model, figure.year_field)].append(figure)
     for (model, date_field), group in sources.items():
         aggregates = {f"figure_{i}": _aggregate(figure) for i, figure in enumerate(group)}
         places = {f.key: _decimal_places(f) for f in group}
-        if all(_additive(figure) for figure in group):
+        summary = _from_summary(group, model, date_field, summaries)
+        if summary:
+            rows = _summed_by_month(model, date_field, summary, aggregates, until, last_day)
+        elif all(_additive(figure) for figure in group):
             rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day)
         else:
             rows = _by_year(model, date_field, until).annotate(**aggregates, last=Max(date_field))
@@ -501,17 +552,20 @@ def _declarations_fingerprint(home_province: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def compute_history(figures: list[Figure], until: datetime.date | None = None) -> History:
-    """``history()`` without the cache: one grouped query per source. ``until``: count
-    only records dated on or before that day (a year in progress, compared with the same
-    period of the year before: ``period_history``)."""
+def compute_history(
+    figures: list[Figure], until: datetime.date | None = None, *, summaries: bool = True
+) -> History:
+    """``history()`` without the cache: one grouped query per source (a summarised
+    source reads its summary, ``SUMMARIES``; ``summaries=False`` reads the rows). ``until``:
+    count only records dated on or before that day (a year in progress, compared with
+    the same period of the year before: ``period_history``)."""
     values: dict[str, dict] = {f.key: {} for f in figures}
     details: dict[str, dict] = {f.key: {} for f in figures}
     years: set[int] = set()
     last_day: dict[int, datetime.date] = {}
 
     flows = [f for f in figures if f.kind in (Kind.COUNT, Kind.SUM, Kind.AVERAGE)]
-    _flow_values(flows, values, years, until, last_day)
+    _flow_values(flows, values, years, until, last_day, summaries)
     stocks = [f for f in figures if f.kind == Kind.STOCK]
     for figure in stocks:
         _stock_values(figure, values, years, until, last_day)

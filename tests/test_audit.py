@@ -108,6 +108,7 @@ def test_every_model_of_our_apps_is_audited():
         model
         for label in ("kpis", "projects", "subsidies")
         for model in apps.get_app_config(label).get_models()
+        if model._meta.managed  # a summary the database keeps is written by no one
     ]
     assert set(ours) <= set(audit.audited_models())
 

@@ -14,7 +14,7 @@ from .organisations import Organisation, Province, Theme
 from .report_text import ReportText
 from .targets import Target
 from .testimonials import Testimonial
-from .transport import TransportReservation
+from .transport import TransportMonthTotal, TransportReservation
 
 __all__ = [
     "Channel",
@@ -39,5 +39,6 @@ __all__ = [
     "Testimonial",
     "Theme",
     "Training",
+    "TransportMonthTotal",
     "TransportReservation",
 ]

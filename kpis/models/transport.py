@@ -143,3 +143,38 @@ class TransportReservation(ReportDated):
             raise ValidationError(
                 {"delivered_on": _("Een maandtotaal staat op de eerste dag van de maand.")}
             )
+
+
+class TransportMonthTotal(models.Model):
+    """Transport per month and pair of libraries: a summary the database keeps beside
+    the reservations (``kpis.transport_summary``), read by the yearly figures. Never
+    written through Django; which pairs are "within the province" is decided on reading."""
+
+    pk = models.CompositePrimaryKey("month", "origin", "destination")
+    month = models.DateField(_("maand"), help_text=_("De eerste dag van de maand."))
+    origin = models.ForeignKey(
+        "kpis.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("van bibliotheek"),
+    )
+    destination = models.ForeignKey(
+        "kpis.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("naar bibliotheek"),
+    )
+    quantity = models.BigIntegerField(_("aantal"), help_text=_("Som van de reserveringen."))
+    row_count = models.BigIntegerField(_("rijen"), help_text=_("Aantal transportrijen."))
+
+    class Meta:
+        managed = False
+        db_table = "bnf_transport_month"
+        verbose_name = _("transport per maand")
+        verbose_name_plural = _("transport per maand")
+        ordering = ["month"]
+
+    def __str__(self):
+        return f"{self.month:%m-%Y} {self.origin_id} → {self.destination_id}: {self.quantity}"
