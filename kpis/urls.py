@@ -1,14 +1,14 @@
 from django.urls import path
 
-from kpis import report_views, views
+from kpis import views
 
 app_name = "kpis"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:year>/", views.dashboard, name="dashboard"),
-    path("<int:year>/report/", report_views.annual_report, name="report"),
-    path("<int:year>/report.pdf", report_views.annual_report_pdf, name="report_pdf"),
+    path("<int:year>/report/", views.annual_report, name="report"),
+    path("<int:year>/report.pdf", views.annual_report_pdf, name="report_pdf"),
     path("<int:year>/figures.json", views.figures_json, name="figures_json"),
     path("<int:year>/figures.csv", views.figures_csv, name="figures_csv"),
     path("<int:year>/figures.xlsx", views.figures_xlsx, name="figures_xlsx"),

@@ -3,13 +3,13 @@
 import datetime
 from decimal import Decimal
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
-from kpis import charts, closing, exports, reporting
+from kpis import charts, closing, exports, report_pdf, reporting
 from kpis.figures import Figure
 from kpis.models import ClosedYear, Testimonial
 from kpis.tables import comparison_table
@@ -87,22 +87,36 @@ def dashboard(request, year: int):
 def annual_report(request, year: int):
     history = _history_or_404(year)
     report = reporting.year_report(year, history)
-    next_year = history.for_year(year + 1)
-    ambitions = [item for item in next_year.figures if item.target is not None]
     return render(
         request,
         "kpis/report.html",
         {
             "report": report,
             "year": year,
-            "ambitions": ambitions,
-            "next_year": year + 1,
-            "testimonials": Testimonial.objects.published()
-            .in_year(year)
-            .select_related("organisation"),
+            "doc": report_pdf.report_document(report, history),
             **_closed_year(request, year, history),
         },
     )
+
+
+@require_safe
+def annual_report_pdf(request, year: int):
+    """A closed year's PDF is the one archived at closing, served byte for byte; an open
+    year's is made on request and marked as a concept."""
+    history = _history_or_404(year)
+    closed = ClosedYear.objects.filter(year=year).first()
+    archived = closed is not None and closed.report_pdf_sha256
+    # Open, or closed before reports were archived: made from what is served.
+    content = bytes(closed.report_pdf) if archived else report_pdf.year_pdf(year, history)
+    if closed is not None:
+        name = f"bnf-jaarverslag-{year}-vastgesteld-{closed.closed_at.date().isoformat()}.pdf"
+    else:
+        name = f"bnf-jaarverslag-{year}-concept.pdf"
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    if archived:
+        response["X-BNF-Report-SHA256"] = closed.report_pdf_sha256
+    return response
 
 
 @require_safe
