@@ -255,20 +255,20 @@ def _cached(name: str, compute: Callable, version=_ASK):
 
 def transport_months(year: int, version=_ASK) -> dict[int, dict[str, list[int]]]:
     """{year: {"within": [12 months], "between": [12 months]}} for ``year`` and the year
-    before: one query, grouped by delivery day (cheaper for the database than a month
-    per row) and added up per month here."""
+    before: one query over the monthly transport summary (``kpis.transport_summary``),
+    whose pairs are placed within or between provinces as it is read."""
 
     def compute():
-        from kpis.models import TransportReservation
+        from kpis.models import TransportMonthTotal
         from kpis.models.transport import scope_conditions
 
         within, between = scope_conditions()
         rows = (
-            TransportReservation.objects.filter(
-                delivered_on__gte=datetime.date(year - 1, 1, 1),
-                delivered_on__lt=datetime.date(year + 1, 1, 1),
+            TransportMonthTotal.objects.filter(
+                month__gte=datetime.date(year - 1, 1, 1),
+                month__lt=datetime.date(year + 1, 1, 1),
             )
-            .values("delivered_on")
+            .values("month")
             .order_by()
             .annotate(
                 within=Sum("quantity", filter=within), between=Sum("quantity", filter=between)
@@ -276,7 +276,7 @@ def transport_months(year: int, version=_ASK) -> dict[int, dict[str, list[int]]]
         )
         months = {y: {"within": [0] * 12, "between": [0] * 12} for y in (year - 1, year)}
         for row in rows:
-            day = row["delivered_on"]
+            day = row["month"]
             for scope in ("within", "between"):
                 months[day.year][scope][day.month - 1] += row[scope] or 0
         return months
