@@ -108,12 +108,27 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The yearly figures are cached under the database's data version (kpis.data_version),
-# which triggers change on every committed write; so a per-process memory cache is
-# always current. BNF_FIGURE_CACHE=false computes them on every request instead.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The yearly figures, the chart data and the anonymous pages (kpis.page_cache) are
+# cached under the database's data version (kpis.data_version), which triggers change on
+# every committed write; so a per-process memory cache is always current.
+# BNF_CACHE_URL=redis://host:6379/1 shares one cache between the workers (needs the
+# `redis` extra): after a write one worker recomputes and the others wait for it (up to
+# BNF_CACHE_LOCK_SECONDS). BNF_FIGURE_CACHE=false computes everything on every request;
+# BNF_PAGE_CACHE=false keeps the figures cached but renders every page.
+if os.environ.get("BNF_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["BNF_CACHE_URL"],
+            "KEY_PREFIX": "bnf",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 BNF_FIGURE_CACHE = env_bool("BNF_FIGURE_CACHE", True)
 BNF_FIGURE_CACHE_SECONDS = int(os.environ.get("BNF_FIGURE_CACHE_SECONDS", "86400"))
+BNF_PAGE_CACHE = env_bool("BNF_PAGE_CACHE", True)
+BNF_CACHE_LOCK_SECONDS = float(os.environ.get("BNF_CACHE_LOCK_SECONDS", "10"))
 
 # Demo data lives in the top-level fixtures/ folder: `manage.py loaddata bnf_2021`.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.formats import date_format
@@ -31,7 +30,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from kpis import data_version
+from kpis import data_version, page_cache
 from kpis.figures import Section
 from kpis.reporting import FigureValue, YearReport
 from kpis.templatetags.kpi_format import dutch_number, figure_value
@@ -246,11 +245,7 @@ def _cached(name: str, compute: Callable, version=_ASK):
     if version is None:
         return compute()
     key = f"kpis.chart.{name}:{version}:{settings.BNF_HOME_PROVINCE}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, settings.BNF_FIGURE_CACHE_SECONDS)
-    return value
+    return page_cache.single_flight(key, compute, settings.BNF_FIGURE_CACHE_SECONDS)
 
 
 def transport_months(year: int, version=_ASK) -> dict[int, dict[str, list[int]]]:

@@ -22,12 +22,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Avg, Count, F, Max, Subquery, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
-from kpis import data_version, year_policy
+from kpis import data_version, page_cache, year_policy
 from kpis.figures import (
     Figure,
     Kind,
@@ -514,19 +513,26 @@ def period_history(until: datetime.date) -> History:
 
 
 def _cached_history(name: str, until: datetime.date | None) -> History:
-    version = data_version.current() if settings.BNF_FIGURE_CACHE else None
-    if version is not None:
-        fingerprint = _declarations_fingerprint(settings.BNF_HOME_PROVINCE)
-        key = f"{name}:{version}:{fingerprint}"
-        cached = cache.get(key)
-        if cached is not None:
-            channels, data = cached
-            return History(declared_figures(channels), **data)
-    channels = report_channels()
-    result = compute_history(declared_figures(channels, home_library_ids()), until=until)
-    if version is not None:
-        cache.set(key, (channels, result.data()), settings.BNF_FIGURE_CACHE_SECONDS)
-    return result
+    """Computed once per data version, by one worker at a time (``single_flight``: the
+    others wait for its result instead of all recomputing after a write)."""
+    version = page_cache.current_version() if settings.BNF_FIGURE_CACHE else None
+    computed = None
+
+    def compute():
+        nonlocal computed
+        channels = report_channels()
+        computed = compute_history(declared_figures(channels, home_library_ids()), until=until)
+        return channels, computed.data()
+
+    if version is None:
+        compute()
+        return computed
+    fingerprint = _declarations_fingerprint(settings.BNF_HOME_PROVINCE)
+    key = f"{name}:{version}:{fingerprint}"
+    channels, data = page_cache.single_flight(key, compute, settings.BNF_FIGURE_CACHE_SECONDS)
+    if computed is not None:
+        return computed
+    return History(declared_figures(channels), **data)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from kpis import charts, closing, exports, report_pdf, reporting
 from kpis.figures import Figure
 from kpis.models import ClosedYear, Testimonial
+from kpis.page_cache import public_page
 from kpis.tables import comparison_table
 
 
@@ -55,6 +56,7 @@ def index(request):
 
 
 @require_safe
+@public_page
 def dashboard(request, year: int):
     history = _history_or_404(year)
     report = reporting.year_report(year, history)
@@ -84,6 +86,7 @@ def dashboard(request, year: int):
 
 
 @require_safe
+@public_page
 def annual_report(request, year: int):
     history = _history_or_404(year)
     report = reporting.year_report(year, history)
@@ -100,6 +103,7 @@ def annual_report(request, year: int):
 
 
 @require_safe
+@public_page
 def annual_report_pdf(request, year: int):
     """A closed year's PDF is the one archived at closing, served byte for byte; an open
     year's is made on request and marked as a concept."""
@@ -120,6 +124,7 @@ def annual_report_pdf(request, year: int):
 
 
 @require_safe
+@public_page
 def figures_json(request, year: int):
     history = _history_or_404(year)
     report = history.for_year(year)
@@ -161,10 +166,12 @@ def _export(year: int | None, response_for, extension: str):
 
 
 @require_safe
+@public_page
 def figures_csv(request, year: int | None = None):
     return _export(year, exports.csv_response, "csv")
 
 
 @require_safe
+@public_page
 def figures_xlsx(request, year: int | None = None):
     return _export(year, exports.xlsx_response, "xlsx")

@@ -190,11 +190,12 @@ class TestWithThe2021Demo:
         assert html.escape(published.text[:40]) in client.get("/2021/report/").content.decode()
 
     def test_the_dashboard_reads_a_constant_number_of_queries(
-        self, client, django_assert_num_queries
+        self, client, settings, django_assert_num_queries
     ):
         # the data version, the aggregation (18), the published quotes and the closing;
         # the charts: the data version once more (their own cache entries), transport per
         # month and subsidies per funder (one grouped query each)
+        settings.BNF_PAGE_CACHE = False  # the figure cache alone (kpis.page_cache off)
         cache.clear()
         with django_assert_num_queries(25):
             assert client.get("/2021/").status_code == 200
@@ -206,6 +207,24 @@ class TestWithThe2021Demo:
         with django_assert_num_queries(25):
             assert client.get("/2021/").status_code == 200
         with django_assert_num_queries(4):
+            assert client.get("/2021/").status_code == 200
+
+    def test_the_page_cached_dashboard_reads_only_the_data_version(
+        self, client, django_assert_num_queries
+    ):
+        # an anonymous visitor: the first request renders (as above), the next ones are
+        # the whole page from kpis.page_cache: the data version and nothing else (no
+        # session, no user: an anonymous request carries no session cookie)
+        cache.clear()
+        with django_assert_num_queries(25):
+            assert client.get("/2021/").status_code == 200
+        for _ in range(2):
+            with django_assert_num_queries(1):
+                assert client.get("/2021/").status_code == 200
+        make_testimonial(given_on=datetime.date(2018, 1, 1), publication_allowed=True)
+        with django_assert_num_queries(25):
+            assert client.get("/2021/").status_code == 200
+        with django_assert_num_queries(1):
             assert client.get("/2021/").status_code == 200
 
     def test_staff_get_a_link_to_the_records_behind_each_figure(self, client, coordinator):
