@@ -17,8 +17,8 @@ one to the other either.
 
 from __future__ import annotations
 
-import datetime
 import contextvars
+import datetime
 import functools
 import hashlib
 import secrets
@@ -109,6 +109,10 @@ def _release() -> str:
     return digest.hexdigest()[:16]
 
 
+def _today() -> datetime.date:
+    return datetime.date.today()
+
+
 def page_key(request, version: str) -> tuple[str, str]:
     """(cache key, ETag) of an anonymous page: everything that changes what it shows."""
     from kpis import reporting
@@ -120,7 +124,7 @@ def page_key(request, version: str) -> tuple[str, str]:
         settings.BNF_HOME_PROVINCE,
         translation.get_language() or "",
         # A year in progress says "t/m <day>"; the views use the same clock.
-        datetime.date.today().isoformat(),
+        _today().isoformat(),
         request.path,
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
