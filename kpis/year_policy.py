@@ -352,13 +352,18 @@ def _pg_year(expression: str, rule: YearRule) -> str:
     return expression if rule.year_number else f"extract(year FROM {expression})::int"
 
 
-def _pg_touches(rule: YearRule, alias: str) -> str:
-    """SQL: row ``alias`` counts in closed year ``c.year``."""
-    start = _pg_year(f"{alias}.{_column(rule, rule.start)}", rule)
+def _touches(rule: YearRule, row: str, year_of: Callable[[str, YearRule], str]) -> str:
+    """SQL: row ``row`` counts in closed year ``c.year`` (``year_of``: the database's way
+    to take the year of a date column)."""
+    start = year_of(f"{row}.{_column(rule, rule.start)}", rule)
     if rule.end is None:
         return f"{start} = c.year"
-    end = _pg_year(f"{alias}.{_column(rule, rule.end)}", rule)
+    end = year_of(f"{row}.{_column(rule, rule.end)}", rule)
     return f"({start} <= c.year AND ({end} IS NULL OR {end} >= c.year))"
+
+
+def _pg_touches(rule: YearRule, alias: str) -> str:
+    return _touches(rule, alias, _pg_year)
 
 
 def _pg_late(rule: YearRule, alias: str) -> str | None:
@@ -450,11 +455,7 @@ def _sqlite_year(expression: str, rule: YearRule) -> str:
 
 
 def _sqlite_touches(rule: YearRule, row: str) -> str:
-    start = _sqlite_year(f"{row}.{_column(rule, rule.start)}", rule)
-    if rule.end is None:
-        return f"{start} = c.year"
-    end = _sqlite_year(f"{row}.{_column(rule, rule.end)}", rule)
-    return f"({start} <= c.year AND ({end} IS NULL OR {end} >= c.year))"
+    return _touches(rule, row, _sqlite_year)
 
 
 # SQLite's RAISE takes only a literal message: the year goes in by a CASE over the years
