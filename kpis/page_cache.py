@@ -115,12 +115,9 @@ def _today() -> datetime.date:
 
 def page_key(request, version: str) -> tuple[str, str]:
     """(cache key, ETag) of an anonymous page: everything that changes what it shows."""
-    from kpis import reporting
-
     parts = [
         version,
-        _release(),
-        reporting._declarations_fingerprint(settings.BNF_HOME_PROVINCE),
+        _release(),  # covers the figure declarations too: they are code
         settings.BNF_HOME_PROVINCE,
         translation.get_language() or "",
         # A year in progress says "t/m <day>"; the views use the same clock.
