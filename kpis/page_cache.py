@@ -173,6 +173,8 @@ def public_page(view):
         def compute():
             nonlocal rendered
             rendered = view(request, *args, **kwargs)
+            if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # a form with a token
+                return None
             return _entry(rendered)
 
         known = _request_version.set(version)
@@ -181,8 +183,10 @@ def public_page(view):
         finally:
             _request_version.reset(known)
         if rendered is not None:
-            if entry is None:  # not a page to keep (an error, a cookie): as it came
-                return rendered if rendered.status_code != 200 else _public(rendered, etag)
+            if entry is None:  # not a page to keep: an error as it came, else private
+                if rendered.status_code == 200:
+                    rendered["Cache-Control"] = PRIVATE
+                return rendered
             return _public(rendered, etag)
         if entry is None:  # another worker's result was not to keep (not stored: unreachable)
             return _public(view(request, *args, **kwargs), etag)
