@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -15,6 +16,7 @@ from django.urls import reverse
 
 from kpis import audit, closing
 from kpis.models import (
+    ChannelPost,
     ClosedYear,
     ImportBatch,
     Organisation,
@@ -27,6 +29,7 @@ from kpis.models import (
 from kpis.roles import ADVISER, COORDINATOR
 from projects.models import Fund
 from subsidies.models import Funder, Subsidy
+from tests import factories
 from tests.factories import (
     make_channel,
     make_channel_post,
@@ -308,6 +311,82 @@ def test_an_admin_import_leaves_entries_naming_the_user_and_the_changes(
     assert updated.actor == adviser_user
     assert updated.additional_data["path"] == "import"
     assert updated.changes_dict["participants"] == ["5", "8"]
+
+
+def test_each_imported_record_has_its_create_entry_with_its_values(adviser_client, adviser_user):
+    channel = make_channel(slug="website", name="Website")
+    make_theme(name="Geletterdheid", slug="geletterdheid")
+    make_theme(name="Digitaal", slug="digitaal")
+    content = (
+        b"channel,published_on,title,url,views,likes,themes,notes\n"
+        b'website,2021-04-01,Eerste bericht,https://example.org/1,120,,"geletterdheid, digitaal",\n'
+        b"website,2021-04-02,Tweede bericht,,8,3,,Met een notitie\n"
+    )
+
+    response = import_file(adviser_client, ChannelPost, content, "berichten.csv")
+
+    assert response.status_code == 302
+    posts = list(ChannelPost.objects.filter(channel=channel).order_by("published_on"))
+    assert len(posts) == 2
+    entries = [entries_for(post).get() for post in posts]
+    for post, entry in zip(posts, entries, strict=True):
+        assert entry.action == LogEntry.Action.CREATE
+        assert entry.actor == adviser_user
+        assert entry.actor_email == (adviser_user.email or None)
+        assert entry.additional_data == {"path": "import", "file": "berichten.csv"}
+        assert (entry.object_pk, entry.object_id, entry.object_repr) == (
+            str(post.pk),
+            post.pk,
+            str(post),
+        )
+        # What django-auditlog's own signal stores for a create, plus the themes.
+        expected = {name: list(pair) for name, pair in model_instance_diff(None, post).items()}
+        themes = entry.changes_dict.pop("themes", None)
+        assert entry.changes_dict == expected
+        assert entry.changes_dict["adviser"] == ["None", str(adviser_user.pk)]
+        assert entry.changes_dict["channel"] == ["None", str(channel.pk)]
+        assert entry.changes_dict["published_on"][1] == post.published_on.isoformat()
+        assert "created_at" not in entry.changes_dict
+        assert themes == (
+            ["None", "Digitaal, Geletterdheid"] if post.title == "Eerste bericht" else None
+        )
+    assert entries[0].changes_dict["views"] == ["None", "120"]
+    assert entries[1].changes_dict["notes"] == ["None", "Met een notitie"]
+    assert entries[0].cid and entries[0].cid == entries[1].cid  # one import, one request
+    assert entries[0].timestamp == entries[1].timestamp
+
+
+@pytest.mark.parametrize(
+    "maker", [getattr(factories, name) for name in dir(factories) if name.startswith("make_")]
+)
+def test_a_created_entry_is_what_auditlog_stores_for_a_create(maker):
+    obj = maker()
+    model = type(obj)
+
+    expected = {name: list(pair) for name, pair in model_instance_diff(None, obj).items()}
+    assert audit.CreatedChanges(model)(obj) == expected
+    # and as django-auditlog wrote it itself when the factory saved the record
+    own = entries_for(obj).filter(action=LogEntry.Action.CREATE).first()
+    if own is not None:
+        stored = {name: pair for name, pair in own.changes_dict.items() if name in expected}
+        assert stored == expected
+
+
+def test_a_large_import_writes_every_entry_in_one_go(adviser_client):
+    make_channel(slug="website")
+    lines = ["channel,published_on,title,views"]
+    lines += [f"website,2021-05-{1 + n % 28:02d},Bericht {n},{n}" for n in range(1200)]
+    content = ("\n".join(lines) + "\n").encode()
+    before = LogEntry.objects.count()
+
+    import_file(adviser_client, ChannelPost, content)
+
+    assert ChannelPost.objects.count() == 1200
+    assert LogEntry.objects.count() == before + 1200
+    posts = dict(ChannelPost.objects.values_list("pk", "title"))
+    created = LogEntry.objects.get_for_objects(ChannelPost.objects.all())
+    assert {entry.action for entry in created} == {LogEntry.Action.CREATE}
+    assert {entry.object_id: entry.object_repr for entry in created} == posts
 
 
 def test_an_import_that_changes_nothing_leaves_nothing(adviser_client):

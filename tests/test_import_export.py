@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from auditlog.models import LogEntry as AuditEntry
 from django.contrib import admin
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import User
@@ -353,11 +354,53 @@ def test_new_records_without_an_adviser_column_are_the_importers(coordinator_cli
 
     post = ChannelPost.objects.get()
     assert post.adviser == coordinator
-    entry = LogEntry.objects.get(object_id=str(post.pk))
-    assert (entry.action_flag, entry.user) == (ADDITION, coordinator)
-    assert entry.change_message == "Toegevoegd met import van bestand.csv."
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == ["Import klaar: 1 nieuw, 0 bijgewerkt, 0 ongewijzigd (berichten)."]
+
+
+def test_the_admin_history_has_one_entry_per_import_and_the_audit_trail_one_per_record(
+    coordinator_client, coordinator
+):
+    channel = make_channel(slug="website")
+    make_channel_post(channel=channel, title="Bestaand", published_on=datetime.date(2022, 1, 5))
+    rows = post_rows(
+        ["website", "2022-01-05", "Bestaand", "250", ""],
+        ["website", "2022-01-07", "Nieuw", "3", ""],
+        ["website", "2022-01-08", "Nog een", "4", ""],
+    )
+    before = LogEntry.objects.count()
+
+    import_file(coordinator_client, ChannelPost, make_file(rows, CSV), CSV)
+
+    assert LogEntry.objects.count() == before + 1
+    entry = LogEntry.objects.latest("pk")
+    assert (entry.action_flag, entry.user, entry.object_id) == (ADDITION, coordinator, None)
+    assert entry.content_type.model_class() is ChannelPost
+    assert entry.object_repr == "bestand.csv"
+    assert entry.change_message == (
+        "Import van bestand.csv: 2 nieuw, 1 bijgewerkt, 0 ongewijzigd; per record in de audittrail."
+    )
+    for post in ChannelPost.objects.all():
+        assert not LogEntry.objects.filter(object_id=str(post.pk)).exists()
+        latest = AuditEntry.objects.get_for_object(post).latest("pk")
+        assert (latest.additional_data["path"], latest.actor) == ("import", coordinator)
+
+
+def test_an_import_that_changes_nothing_leaves_no_admin_history(coordinator_client):
+    channel = make_channel(slug="website")
+    make_channel_post(
+        channel=channel, title="Gelijk", published_on=datetime.date(2022, 1, 6), views=7
+    )
+    before = LogEntry.objects.count()
+
+    import_file(
+        coordinator_client,
+        ChannelPost,
+        make_file(post_rows(["website", "2022-01-06", "Gelijk", "7", ""]), CSV),
+        CSV,
+    )
+
+    assert LogEntry.objects.count() == before
 
 
 def test_a_semicolon_separated_csv_from_dutch_excel_is_read(coordinator_client):

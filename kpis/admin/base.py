@@ -6,13 +6,13 @@ list filters on report year, numbers are typed and shown the Dutch way.
 """
 
 import functools
-from collections import defaultdict
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path, get_last_value_from_parameters
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
@@ -472,20 +472,35 @@ class ImportExportAdmin(ImportExportMixin):
         )
 
     def generate_log_entries(self, result, request):
-        """One history entry per added or changed record, naming the file."""
+        """One entry in Django's admin history for the whole import, not one per record.
+
+        The audit trail (``kpis.audit.log_import_result``) already holds an entry per
+        record with its values, the importer and the file; an admin history entry per
+        row on top of that cost more time than the import itself. This one says who
+        imported which file with how many new, changed and unchanged rows, under the
+        model, without a record of its own (so no link in "recent actions").
+        """
         if self.get_skip_admin_log():
             return
-        flags = {
-            RowResult.IMPORT_TYPE_NEW: (ADDITION, _("Toegevoegd met import van %(file)s.")),
-            RowResult.IMPORT_TYPE_UPDATE: (CHANGE, _("Gewijzigd met import van %(file)s.")),
+        totals = result.totals
+        new, changed = totals[RowResult.IMPORT_TYPE_NEW], totals[RowResult.IMPORT_TYPE_UPDATE]
+        if not (new or changed):
+            return
+        file_name = getattr(result, "file_name", None) or gettext("een bestand")
+        message = gettext(
+            "Import van %(file)s: %(new)s nieuw, %(update)s bijgewerkt, %(skip)s ongewijzigd; "
+            "per record in de audittrail."
+        ) % {
+            "file": file_name,
+            "new": new,
+            "update": changed,
+            "skip": totals[RowResult.IMPORT_TYPE_SKIP],
         }
-        instances = defaultdict(list)
-        for row in result:
-            if row.import_type in flags and row.instance is not None:
-                instances[row.import_type].append(row.instance)
-        file_name = getattr(result, "file_name", None) or _("een bestand")
-        for import_type, objs in instances.items():
-            flag, message = flags[import_type]
-            LogEntry.objects.log_actions(
-                request.user.pk, objs, flag, change_message=str(message % {"file": file_name})
-            )
+        LogEntry.objects.create(
+            user_id=request.user.pk,
+            content_type=ContentType.objects.get_for_model(self.model),
+            object_id=None,
+            object_repr=file_name[: LogEntry._meta.get_field("object_repr").max_length],
+            action_flag=ADDITION if new else CHANGE,
+            change_message=message,
+        )

@@ -20,12 +20,14 @@ that identify a record (``import_id_fields``); everything else is shared here:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import operator
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db import models, router
+from django.db import connections, models, router
 from django.db.models import CheckConstraint, F, Q, UniqueConstraint
 from django.utils import timezone
 from django.utils.html import format_html
@@ -363,6 +365,17 @@ class BnfResource(resources.ModelResource):
             rows.append((name, text, hint.strip(), name in cls._meta.import_id_fields))
         return rows
 
+    def import_data(self, dataset, *args, **kwargs):
+        """import-export's import, with Python's cyclic garbage collector paused.
+
+        An import keeps every row's instance and result alive until it ends; with tens
+        of thousands of rows the collector's full passes over that growing heap cost
+        up to a fifth of the import, and find nothing to free (the rows are no cycles;
+        reference counting frees the rest as usual). See ``cyclic_gc_paused``.
+        """
+        with cyclic_gc_paused():
+            return super().import_data(dataset, *args, **kwargs)
+
     def before_import(self, dataset, **kwargs):
         self._reset()
         self.import_user = kwargs.get("user")
@@ -604,10 +617,18 @@ class BnfResource(resources.ModelResource):
             self.create_instances.clear()
             return
         created = list(self.create_instances)
-        failures = len(result.base_errors) if result else 0
-        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size, result)
-        if not result or len(result.base_errors) == failures:
-            self.write_m2m(created, created=True)
+        if not created:
+            return
+        model = self._meta.model
+        try:
+            if not copy_create(model, created):
+                model.objects.bulk_create(created, batch_size=batch_size)
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+            return
+        finally:
+            self.create_instances.clear()
+        self.write_m2m(created, created=True)
 
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if dry_run:
@@ -688,6 +709,77 @@ class BnfResource(resources.ModelResource):
     def export_field(self, field, instance, **kwargs):
         # Every text cell, whatever the format: a spreadsheet never runs what a user typed.
         return neutralise_formula(super().export_field(field, instance, **kwargs))
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector for the block (a file import).
+
+    Only the collector of reference cycles: memory without cycles is freed as always.
+    Process-wide, so for as long as one import runs (seconds); it is switched back on
+    afterwards only if it was on before.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def copy_create(model, instances: list) -> bool:
+    """Insert new records with PostgreSQL's ``COPY``; False where that is not possible.
+
+    What ``bulk_create`` does, faster for a file of thousands of rows: Django 5.2 sends
+    each column as an array (``INSERT ... SELECT * FROM UNNEST(...)``) that psycopg
+    quotes value by value in Python; ``COPY`` takes the rows as they are. The ids are
+    taken from the table's own sequence first (one query), so the records, their
+    many-to-many rows and their audit entries know them, as after ``bulk_create``.
+    The values are prepared by the fields themselves (``auto_now_add`` included); the
+    database's triggers (the closed-year guard) run for ``COPY`` as for ``INSERT``, and a
+    refusal comes out as ``ClosedYearError`` with the savepoint undone, as the model's
+    ``bulk_create`` does.
+    """
+    using = router.db_for_write(model)
+    connection = connections[using]
+    opts = model._meta
+    if connection.vendor != "postgresql" or not opts.pk.auto_created:
+        return False
+    fields = [field for field in opts.concrete_fields if not field.generated]
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [opts.db_table, opts.pk.column])
+        sequence = cursor.fetchone()[0]
+    if sequence is None:
+        return False
+    with year_policy.db_refusals(savepoint_on=using), connection.cursor() as cursor:
+        new = [instance for instance in instances if instance.pk is None]
+        if new:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(new)])
+            for instance, (pk,) in zip(new, cursor.fetchall(), strict=True):
+                instance.pk = pk
+        rows = []
+        for instance in instances:
+            instance._prepare_related_fields_for_save(operation_name="bulk_create")
+            rows.append(
+                [
+                    field.get_db_prep_save(field.pre_save(instance, True), connection)
+                    for field in fields
+                ]
+            )
+        with (
+            connection.wrap_database_errors,
+            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    for instance in instances:
+        instance._state.adding = False
+        instance._state.db = using
+    return True
 
 
 def spreadsheet_row(number: int) -> int:
