@@ -16,9 +16,12 @@ RUN pip install . \
     && DJANGO_DEBUG=0 \
        DJANGO_SECRET_KEY=collectstatic-build-only-not-a-secret-0123456789abcdef \
        python manage.py collectstatic --noinput -v 0 \
-    && useradd --system --no-create-home --home-dir /app --uid 10001 bnf
+    && useradd --system --no-create-home --home-dir /app --uid 10001 bnf \
+    && mkdir -p /app/media && chown bnf /app/media
 
 USER bnf
 EXPOSE 8000
 
+# The worker (docker-compose.yml, service "worker") runs the same image with
+# `python manage.py db_worker`; uploads wait for it in /app/media (MEDIA_ROOT).
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn bnf.wsgi --bind 0.0.0.0:8000 --workers 3 --access-logfile -"]

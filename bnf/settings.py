@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "csp",
     "django_tables2",
     "import_export",
+    "django_tasks",  # Django's tasks API (backport): long imports run in the background
+    "django_tasks_db",  # its queue in the database; `manage.py db_worker` runs it
     # Audit trail: who changed what, when, and how (see kpis/audit.py and the README).
     "kpis.apps.AuditTrailConfig",  # django-auditlog
     "kpis",
@@ -212,6 +214,27 @@ BNF_HOME_PROVINCE = os.environ.get("BNF_HOME_PROVINCE", "flevoland")
 # Seconds the fast transport import waits for a table lock (PostgreSQL) before it gives
 # up, writes nothing and asks to try again later; 0 waits without limit.
 BNF_IMPORT_LOCK_TIMEOUT = float(os.environ.get("BNF_IMPORT_LOCK_TIMEOUT", "30"))
+
+# Background jobs: Django's tasks API (the django-tasks backport, with its queue in the
+# database: django-tasks-db). "database" stores each job for `manage.py db_worker` (the
+# worker service, see README "Uitrollen"); "immediate" runs it at once in the process that
+# asks for it (rundemo and the tests). Default: database in production, immediate in debug.
+BNF_TASKS_BACKEND = os.environ.get("BNF_TASKS_BACKEND", "immediate" if DEBUG else "database")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if BNF_TASKS_BACKEND == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+# A fast transport import of more rows than this runs as a background job, with a progress
+# page; smaller files are imported within the upload request.
+BNF_IMPORT_JOB_ROWS = int(os.environ.get("BNF_IMPORT_JOB_ROWS", "50000"))
+# Where an uploaded file waits for the worker (shared by the app and the worker).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the add permission of the model, exporting its view permission (the

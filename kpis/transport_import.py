@@ -184,12 +184,14 @@ def import_transport(
     user=None,
     source: str = SOURCE_ADMIN,
     progress: Progress | None = None,
+    progress_every: int | None = None,
 ) -> ImportResult:
     """Check every row of ``file`` and, only if all are valid, store them as one batch.
 
     ``file`` is a path or a binary file object (an upload); ``file_name`` defaults to
     the path's name. Returns an ``ImportResult``: ``batch`` is set on success, else
-    ``errors`` says why nothing was written.
+    ``errors`` says why nothing was written. ``progress`` is called every
+    ``progress_every`` rows (default ``PROGRESS_EVERY``) of each stage, and at its end.
     """
     if isinstance(file, str | os.PathLike):
         with open(file, "rb") as handle:
@@ -199,6 +201,7 @@ def import_transport(
                 user=user,
                 source=source,
                 progress=progress,
+                progress_every=progress_every,
             )
     if hasattr(file, "temporary_file_path"):  # a large upload, already on disk
         return import_transport(
@@ -207,11 +210,12 @@ def import_transport(
             user=user,
             source=source,
             progress=progress,
+            progress_every=progress_every,
         )
     binary = getattr(file, "file", file)  # an in-memory upload wraps a BytesIO
     name = file_name or Path(getattr(file, "name", "") or "bestand").name
     result = ImportResult(file_name=name, checksum=_checksum(binary))
-    report = progress or (lambda stage, rows: None)
+    report = _Report(progress, progress_every or PROGRESS_EVERY)
     try:
         try:
             _refuse_known_file(result.checksum)
@@ -242,6 +246,55 @@ def import_transport(
         raise DatabaseBusy(_busy_message(error)) from error
     result.rows = checked.count
     return result
+
+
+class _Report:
+    """The progress callback with how often to call it (``every`` rows)."""
+
+    def __init__(self, progress: Progress | None, every: int):
+        self.progress, self.every = progress, every
+
+    def __call__(self, stage: str, rows: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, rows)
+
+
+def count_rows(file) -> int:
+    """About the number of data rows of an upload or a path, cheaply, without checking them.
+
+    CSV: its line breaks less the header (blank lines count, so it may be a little high).
+    XLSX: the first sheet's stated dimension less the header. Decides whether an upload
+    runs as a background job, and is the total its progress page shows.
+    """
+    if isinstance(file, str | os.PathLike):
+        with open(file, "rb") as handle:
+            return count_rows(handle)
+    binary = getattr(file, "file", file)
+    binary.seek(0)
+    start = binary.read(4)
+    binary.seek(0)
+    try:
+        if start == b"PK\x03\x04":
+            import openpyxl
+
+            try:
+                workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True)
+            except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+                return 0
+            try:
+                sheet = workbook.worksheets[0] if workbook.worksheets else None
+                return max((sheet.max_row or 0) - 1, 0) if sheet is not None else 0
+            finally:
+                workbook.close()
+        lines, last = 0, b""
+        for chunk in iter(lambda: binary.read(1 << 20), b""):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+        if last and last != b"\n":
+            lines += 1  # a last line without a line break
+        return max(lines - 1, 0)
+    finally:
+        binary.seek(0)
 
 
 def _busy_message(error: OperationalError) -> str:
@@ -704,7 +757,8 @@ def _check(binary, name: str, result: ImportResult, report: Progress) -> _Checke
     checked = _Checked()
     lines: list[str] = []
     count = 0
-    next_report = PROGRESS_EVERY
+    every = getattr(report, "every", PROGRESS_EVERY)
+    next_report = every
     for row_number, record in enumerate(records, start=2):
         if not any(record) and _is_blank(record):
             continue
@@ -788,10 +842,10 @@ def _check(binary, name: str, result: ImportResult, report: Progress) -> _Checke
         count += 1
         if count == next_report:
             report("gecontroleerd", count)
-            next_report += PROGRESS_EVERY
+            next_report += every
     if lines:
         checked.chunks.append("".join(lines))
-    if count % PROGRESS_EVERY:
+    if count % every:
         report("gecontroleerd", count)
     checked.count = count
     if not result.error_count:
@@ -1014,10 +1068,11 @@ def _no_pending_checks(cursor):
 
 def _written(report: Progress, before: int, added: int, *, final: bool = False) -> int:
     after = before + added
+    every = getattr(report, "every", PROGRESS_EVERY)
     if final:
-        if after % PROGRESS_EVERY or not after:
+        if after % every or not after:
             report("geschreven", after)
-    elif after // PROGRESS_EVERY > before // PROGRESS_EVERY:
+    elif after // every > before // every:
         report("geschreven", after)
     return after
 

@@ -211,6 +211,21 @@ def make_import_batch(**overrides) -> ImportBatch:
     return ImportBatch.objects.create(**{**fields, **overrides})
 
 
+def make_transport_import_job(**overrides):
+    """A background transport import of 100 rows that ran (and found nothing to import)."""
+    from django.utils import timezone
+
+    from kpis.models import TransportImportJob
+
+    fields = {
+        "file_name": f"transport-{_next()}.csv",
+        "status": TransportImportJob.Status.FAILED,
+        "rows_total": 100,
+        "finished_at": timezone.now(),
+    }
+    return TransportImportJob.objects.create(**{**fields, **overrides})
+
+
 # --- projects ----------------------------------------------------------------
 
 

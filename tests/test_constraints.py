@@ -389,6 +389,7 @@ MAKERS: dict[type[models.Model], Callable[..., models.Model]] = {
     kpis_models.ClosedYear: f.make_closed_year,
     kpis_models.YearReopening: f.make_year_reopening,
     kpis_models.ReportText: f.make_report_text,
+    kpis_models.TransportImportJob: f.make_transport_import_job,
 }
 
 

@@ -3,7 +3,10 @@
 Besides the usual screens the admin offers "Snel importeren" (a CSV/XLSX upload
 through ``kpis.transport_import``, all rows or none, shown per row what is wrong) and a
 streamed CSV export of the raw rows (``export-csv/?year=2021``) that keeps memory flat
-for a million rows.
+for a million rows. A file of more than ``BNF_IMPORT_JOB_ROWS`` rows is imported in the
+background (``kpis.jobs``): the upload answers with a progress page
+(``importeren/taken/<id>/``, refreshed by the browser until the job is done), which
+only the user who started the job (or a superuser) can see.
 """
 
 from django import forms
@@ -11,14 +14,19 @@ from django.contrib import admin, messages
 from django.contrib.admin import ShowFacets
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Min
-from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kpis import transport_import
-from kpis.models import TransportReservation
+from kpis import jobs, transport_import
+from kpis.models import TransportImportJob, TransportReservation
 
 from .base import LibraryListFilter, ReportDatedAdmin, ReportYearFilter
 
@@ -119,6 +127,11 @@ class TransportReservationAdmin(ReportDatedAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("importeren/", wrap(self.import_view), name=f"{prefix}_import"),
+            path(
+                "importeren/taken/<int:job_id>/",
+                wrap(self.import_job_view),
+                name=f"{prefix}_import_job",
+            ),
             path("export-csv/", wrap(self.export_csv_view), name=f"{prefix}_export_csv"),
             *super().get_urls(),
         ]
@@ -131,6 +144,10 @@ class TransportReservationAdmin(ReportDatedAdmin):
         result = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            rows = transport_import.count_rows(upload)
+            if jobs.runs_as_job(rows):
+                job = jobs.start_import(upload, user=request.user, rows=rows)
+                return HttpResponseRedirect(job.get_absolute_url())
             try:
                 result = transport_import.import_transport(
                     upload, user=request.user, source=transport_import.SOURCE_ADMIN
@@ -161,8 +178,45 @@ class TransportReservationAdmin(ReportDatedAdmin):
             "form": form,
             "result": result,
             "columns": IMPORT_COLUMNS,
+            "jobs": self.visible_jobs(request)[:10],
+            "job_rows": jobs.job_rows(),
         }
         return TemplateResponse(request, "admin/kpis/transportreservation/import.html", context)
+
+    def visible_jobs(self, request):
+        """The background imports this user may follow: their own (a superuser: all)."""
+        queryset = TransportImportJob.objects.select_related("batch", "user")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(user=request.user)
+
+    def import_job_view(self, request, job_id: int):
+        """The progress of a background import, and its outcome once it is done."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            job = self.visible_jobs(request).get(pk=job_id)
+        except TransportImportJob.DoesNotExist:
+            raise Http404(_("Deze importtaak bestaat niet (of is niet van u).")) from None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Transportimport: %(name)s") % {"name": job.file_name},
+            "job": job,
+            "errors": [
+                {"row": row, "column": column, "message": message}
+                for row, column, message in job.errors
+            ],
+            "errors_not_listed": max(job.error_count - len(job.errors), 0),
+            "refresh_seconds": 2,
+            "rows_url": (
+                reverse("admin:kpis_transportreservation_changelist")
+                + f"?import_batch__id__exact={job.batch_id}"
+                if job.batch_id
+                else None
+            ),
+        }
+        return TemplateResponse(request, "admin/kpis/transportreservation/import_job.html", context)
 
     def export_csv_view(self, request):
         """All rows (of ``?year=``) as CSV, streamed: memory stays flat for a million rows."""

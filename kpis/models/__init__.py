@@ -10,6 +10,7 @@ from .closing import ClosedYear, YearReopening
 from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
 from .imports import ImportBatch
+from .jobs import TransportImportJob
 from .organisations import Organisation, Province, Theme
 from .report_text import ReportText
 from .targets import Target
@@ -39,6 +40,7 @@ __all__ = [
     "Testimonial",
     "Theme",
     "Training",
+    "TransportImportJob",
     "TransportMonthTotal",
     "TransportReservation",
 ]
