@@ -436,6 +436,32 @@ def test_progress_is_reported(libraries, monkeypatch):
     assert [count for stage, count in seen if stage == "geschreven"][-1] == 250
 
 
+def test_count_rows_is_the_data_rows_of_a_csv_or_an_xlsx(tmp_path):
+    rows = [VALID_ROWS[0], *[VALID_ROWS[1]] * 7]
+    assert transport_import.count_rows(io.BytesIO(csv_bytes(rows))) == 7
+    assert transport_import.count_rows(io.BytesIO(csv_bytes(rows)[:-2])) == 7  # no last break
+    assert transport_import.count_rows(io.BytesIO(xlsx_bytes(rows))) == 7
+    assert transport_import.count_rows(write(tmp_path, "x.csv", csv_bytes(rows[:1]))) == 0
+    assert transport_import.count_rows(io.BytesIO(b"")) == 0
+    upload_file = upload("x.csv", csv_bytes(rows))
+    assert transport_import.count_rows(upload_file) == 7
+    assert upload_file.read(5) == b"Datum"  # read from the start again afterwards
+
+
+def test_progress_every_sets_how_often_progress_is_reported(libraries):
+    rows = [VALID_ROWS[0], *[VALID_ROWS[1 + n % 4] for n in range(25)]]
+    seen = []
+
+    transport_import.import_transport(
+        io.BytesIO(csv_bytes(rows)),
+        file_name="x.csv",
+        progress=lambda stage, count: seen.append((stage, count)),
+        progress_every=10,
+    )
+
+    assert [count for stage, count in seen if stage == "gecontroleerd"] == [10, 20, 25]
+
+
 # --- a busy database ---------------------------------------------------------------------
 
 BUSY = "De database was bezig; er is niets geïmporteerd."

@@ -2,7 +2,9 @@
 
 A demo tool: it refuses to run when DEBUG is off. Running it twice is safe: the
 fixture is only loaded into a database without registrations, and the demo
-account gets a new random password every run.
+account gets a new random password every run. Background jobs (a large transport
+import) run at once in the server process: in debug the tasks backend is the
+immediate one, so no separate worker is needed.
 """
 
 import secrets
@@ -72,6 +74,7 @@ class Command(BaseCommand):
         self.load_demo_data(verbosity)
         password = self.reset_demo_user()
 
+        self.warn_about_the_worker()
         url = browser_url(addrport, reverse("admin:index"))
         try:
             dashboard = f"\n  Dashboard:      {browser_url(addrport, reverse('kpis:index'))}"
@@ -95,6 +98,16 @@ class Command(BaseCommand):
         # No autoreloader: it would run this command again in a child process and
         # replace the password printed above.
         call_command("runserver", addrport, use_reloader=False)
+
+    def warn_about_the_worker(self) -> None:
+        backend = settings.TASKS["default"]["BACKEND"]
+        if not backend.endswith("ImmediateBackend"):
+            self.stderr.write(
+                self.style.WARNING(
+                    "Let op: BNF_TASKS_BACKEND is niet 'immediate'; grote imports wachten dan "
+                    "op een worker ('manage.py db_worker' in een tweede terminal)."
+                )
+            )
 
     def load_demo_data(self, verbosity: int) -> None:
         fixture = settings.BASE_DIR / "fixtures" / f"{FIXTURE}.json"
