@@ -38,7 +38,8 @@ What it measures (prints a Markdown table at the end):
    has no ChannelPost resource or the admin has no import.
 
 Targets (issue "Data exchange"): import >= 50,000 rows/s, export >= 200,000 rows/s with
-less than 150 MB of memory.
+less than 150 MB of memory; the admin import of 20,000 new posts >= 5,000 rows/s for
+both steps together.
 """
 
 from __future__ import annotations
@@ -417,10 +418,18 @@ class Command(BaseCommand):
             (
                 f"Admin-import (django-import-export) {dutch(count)} ChannelPost-rijen",
                 f"{dutch(count / total)} rijen/s ({total:.1f} s)",
+                ">= 5.000 rijen/s",
+            ),
+            (
+                "  stap 1: uploaden en voorbeeld (dry run)",
+                f"{dutch(count / preview)} rijen/s ({preview:.1f} s)",
                 "",
             ),
-            ("  stap 1: uploaden en voorbeeld (dry run)", f"{preview:.1f} s", ""),
-            ("  stap 2: bevestigen (opslaan)", f"{confirming:.1f} s", ""),
+            (
+                "  stap 2: bevestigen (opslaan, audittrail)",
+                f"{dutch(count / confirming)} rijen/s ({confirming:.1f} s)",
+                "",
+            ),
         ]
 
     def post_file(self, resource_class, channel: Channel, count: int) -> bytes:
