@@ -698,3 +698,37 @@ def test_a_resource_imports_without_the_admin():
     assert Organisation.objects.get().joined_network_on == datetime.date(2016, 1, 1)
     assert SubsidyResource()._meta.import_id_fields == ("title", "applied_on", "funder")
     assert ChannelPostResource().get_export_headers()[:3] == ["channel", "published_on", "title"]
+
+
+# --- writing new records --------------------------------------------------------------
+
+
+def test_new_records_are_written_with_their_ids_and_refused_in_a_closed_year(db, coordinator):
+    """``copy_create`` (PostgreSQL's COPY; elsewhere it declines and bulk_create writes)."""
+    from django.db import connection, transaction
+
+    from kpis.models import ClosedYearError
+    from kpis.resources.base import copy_create
+
+    channel = make_channel(slug="website")
+    posts = [
+        ChannelPost(channel=channel, title=f"Bericht {n}", published_on=datetime.date(2022, 2, n))
+        for n in range(1, 4)
+    ]
+    written = copy_create(ChannelPost, posts)
+
+    assert written == (connection.vendor == "postgresql")
+    if not written:
+        return
+    assert [post.pk for post in posts] == sorted(post.pk for post in posts)
+    stored = ChannelPost.objects.in_bulk([post.pk for post in posts])
+    assert [stored[post.pk].title for post in posts] == ["Bericht 1", "Bericht 2", "Bericht 3"]
+    assert all(stored[post.pk].created_at is not None for post in posts)
+
+    closing.close_year(2021, coordinator)
+    late = ChannelPost(channel=channel, title="Te laat", published_on=datetime.date(2021, 6, 1))
+    with transaction.atomic():
+        with pytest.raises(ClosedYearError):
+            copy_create(ChannelPost, [late])
+        assert ChannelPost.objects.count() == 3  # the transaction goes on
+    assert not ChannelPost.objects.filter(title="Te laat").exists()
