@@ -23,6 +23,7 @@ timeout: a progress update never holds up the import, at worst it is skipped).
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -41,7 +42,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_JOB_ROWS = 50_000
 """Files with more rows run as a job unless ``BNF_IMPORT_JOB_ROWS`` says otherwise."""
 PROGRESS_EVERY = 5_000
-"""Rows between two progress updates of a job."""
+"""Rows between two progress reports of the import to the job."""
+PROGRESS_SECONDS = 1.0
+"""At most one progress update of the job row per this many seconds: each write to a
+``kpis`` table changes the data version (``kpis.data_version``), and with it the cached
+figures and pages, so a million-row import should not write its progress 200 times."""
 SIDE_LOCK_TIMEOUT_MS = 200
 
 Status = TransportImportJob.Status
@@ -185,8 +190,13 @@ class _Progress:
     def __init__(self, pk: int):
         self.pk = pk
         self.side = None
+        self.last: tuple[str, float] | None = None
 
     def __call__(self, stage: str, rows: int) -> None:
+        now = time.monotonic()
+        if self.last and self.last[0] == stage and now - self.last[1] < PROGRESS_SECONDS:
+            return  # the first report of a stage always goes through
+        self.last = (stage, now)
         if stage == "geschreven" and connection.vendor == "postgresql":
             self._side_update(stage, rows)
         else:

@@ -128,6 +128,7 @@ def test_an_upload_over_the_threshold_enqueues_a_job_and_shows_its_progress(
 def test_the_progress_record_goes_from_zero_to_the_total(libraries, queued, monkeypatch):
     job = jobs.start_import(_upload(ROWS), user=None)
     monkeypatch.setattr(jobs, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(jobs, "PROGRESS_SECONDS", 0)
     seen = [(job.stage, job.rows_done)]
     call = jobs._Progress.__call__
 
@@ -148,6 +149,18 @@ def test_the_progress_record_goes_from_zero_to_the_total(libraries, queued, monk
     assert [rows for stage, rows in seen if stage == "geschreven"][-1] == 5
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.rows_total, job.percent) == ("klaar", 5, 5, 100)
+
+
+def test_progress_is_written_at_most_once_a_second_per_stage(libraries, monkeypatch):
+    job = jobs.start_import(_upload(ROWS), user=None, rows=5)
+    written = []
+    monkeypatch.setattr(jobs, "_update", lambda pk, **fields: written.append(fields))
+    progress = jobs._Progress(job.pk)
+
+    for rows in (2, 4, 5):
+        progress("gecontroleerd", rows)
+
+    assert written == [{"stage": "gecontroleerd", "rows_done": 2}]
 
 
 def _upload(rows, name="groot.csv"):
@@ -269,6 +282,7 @@ def test_the_database_queue_runs_the_job_in_the_worker(
 
     # While writing, PostgreSQL gets the progress on a second connection, visible at once.
     monkeypatch.setattr(jobs, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(jobs, "PROGRESS_SECONDS", 0)
     side = jobs._Progress._side_update
     visible = []
 
