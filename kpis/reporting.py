@@ -26,7 +26,7 @@ from django.db.models import Avg, Count, F, Max, Subquery, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
-from kpis import data_version, page_cache, year_policy
+from kpis import page_cache, year_policy
 from kpis.figures import (
     Figure,
     Kind,
