@@ -333,10 +333,15 @@ class CreatedChanges:
             if how == self.PLAIN:
                 value = getattr(instance, attname)
                 text = value if isinstance(value, str) else smart_str(value)
+                if text == "None":
+                    continue
             else:
-                text = smart_str(get_field_value(instance, field))
-            if text == "None":
-                continue
+                # Exactly auditlog's test: the value differs from a missing record's
+                # (an empty date-time is logged as "None" -> "None", as auditlog has it).
+                value = get_field_value(instance, field)
+                if value == get_field_value(None, field):
+                    continue
+                text = smart_str(value)
             if field.name in self.masked:
                 changes[field.name] = [self.mask("None"), self.mask(text)]
             else:

@@ -578,3 +578,11 @@ def test_a_record_history_is_only_for_those_who_may_see_the_record(client):
     )
     assert client.get(trail).status_code == 403
     assert client.get(reverse("admin:auditlog_logentry_changelist")).status_code == 403
+
+
+def test_an_empty_date_time_is_in_a_created_entry_as_auditlog_has_it():
+    """auditlog logs an empty nullable date-time of a new record as "None" -> "None"."""
+    job = factories.make_transport_import_job(status="queued", finished_at=None)
+    expected = {name: list(pair) for name, pair in model_instance_diff(None, job).items()}
+    assert expected["finished_at"] == ["None", "None"]
+    assert audit.CreatedChanges(type(job))(job) == expected
