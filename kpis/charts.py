@@ -30,7 +30,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from kpis import data_version, page_cache
+from kpis import page_cache
 from kpis.figures import Section
 from kpis.reporting import FigureValue, YearReport
 from kpis.templatetags.kpi_format import dutch_number, figure_value
@@ -241,7 +241,7 @@ def _cached(name: str, compute: Callable, version=_ASK):
     if not settings.BNF_FIGURE_CACHE:
         return compute()
     if version is _ASK:
-        version = data_version.current()
+        version = page_cache.current_version()
     if version is None:
         return compute()
     key = f"kpis.chart.{name}:{version}:{settings.BNF_HOME_PROVINCE}"
@@ -665,7 +665,7 @@ def section_charts(report: YearReport) -> dict[str, list[Chart]]:
     """{section label: its charts} in report order: the subsidies per funder, the
     channels, the transport per month; a bar chart of the figures for the others.
     Reads the data version once for the cached chart data."""
-    version = data_version.current() if settings.BNF_FIGURE_CACHE else None
+    version = page_cache.current_version() if settings.BNF_FIGURE_CACHE else None
     by_label = {str(section.label): section for section in Section}
     charts: dict[str, list[Chart]] = {}
     for label, items in report.sections:
