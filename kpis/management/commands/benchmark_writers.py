@@ -31,10 +31,19 @@ class Command(BaseCommand):
         parser.add_argument("--writes", type=int, default=2000)
         parser.add_argument("--repeat", type=int, default=3)
         parser.add_argument("--yes-destroy-data", action="store_true")
+        parser.add_argument(
+            "--import-rows",
+            type=int,
+            default=0,
+            help="Meet ook hoe lang een schrijfactie in een andere tabel wacht tijdens een "
+            "snelle transportimport van zoveel rijen.",
+        )
 
     def handle(self, *args, writes, repeat, **options):
         if not options["yes_destroy_data"] or connection.vendor != "postgresql":
             raise CommandError("PostgreSQL in een eigen database, met --yes-destroy-data.")
+        if options["import_rows"]:
+            self.during_import(options["import_rows"])
         rates = {1: [], 4: []}
         load = [os.getloadavg()[0]]
         for round_ in range(repeat):
@@ -50,6 +59,55 @@ class Command(BaseCommand):
         self.stdout.write(
             f"mediaan: 1 schrijver {one:.0f}/s, 4 schrijvers {four:.0f}/s, "
             f"verhouding {four / one:.2f}; load average {min(load):.1f}–{max(load):.1f}"
+        )
+
+    def during_import(self, rows: int) -> None:
+        """One-row writes to trainings, every 20 ms, while a fast transport import runs on
+        another connection: how long does the longest one wait?"""
+        import tempfile
+        from pathlib import Path
+
+        from kpis import transport_import
+        from kpis.management.commands import benchmark_exchange
+
+        helper = benchmark_exchange.Command()
+        helper.stdout = self.stdout
+        helper.rng = __import__("random").Random(1)
+        helper.libraries = helper.benchmark_libraries()
+        helper.years = helper.open_years(2)
+        helper.clear_transport()
+        user = helper.superuser()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "transport.csv"
+            helper.generate_csv(path, rows)
+            done = threading.Event()
+            timing = {}
+
+            def load():
+                try:
+                    started = time.perf_counter()
+                    transport_import.import_transport(path, user=user)
+                    timing["import"] = time.perf_counter() - started
+                finally:
+                    done.set()
+                    connections.close_all()
+
+            thread = threading.Thread(target=load)
+            thread.start()
+            waits, day = [], datetime.date.today()
+            while not done.is_set():
+                started = time.perf_counter()
+                Training.objects.create(title=f"{TITLE} tijdens import", held_on=day)
+                waits.append(time.perf_counter() - started)
+                time.sleep(0.02)
+            thread.join()
+        helper.clear_transport()
+        Training.objects.filter(title__startswith=TITLE).delete()
+        waits.sort()
+        self.stdout.write(
+            f"tijdens een import van {rows:,} rijen ({timing.get('import', 0):.1f} s): "
+            f"{len(waits)} schrijfacties in een andere tabel, mediaan "
+            f"{1000 * statistics.median(waits):.1f} ms, langste {1000 * waits[-1]:.1f} ms"
         )
 
     def run(self, writers: int, writes: int) -> float:
