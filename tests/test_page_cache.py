@@ -14,20 +14,12 @@ from django.test import Client
 from kpis import closing, page_cache, reporting
 from kpis.models import Channel
 from tests.factories import make_channel, make_channel_post, make_training
+from tests.test_roles import PUBLIC_PATHS
 
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2021, 3, 15)
-PUBLIC_URLS = [
-    "/2021/",
-    "/2021/report/",
-    "/2021/report.pdf",
-    "/2021/figures.json",
-    "/2021/figures.csv",
-    "/2021/figures.xlsx",
-    "/figures.csv",
-    "/figures.xlsx",
-]
+PUBLIC_URLS = PUBLIC_PATHS  # every page anyone may see without signing in
 
 
 @pytest.fixture(autouse=True)
