@@ -297,20 +297,20 @@ def count_rows(file) -> int:
         binary.seek(0)
 
 
-def _busy_message(error: OperationalError) -> str:
+def _busy_message(error: OperationalError, done: str | None = None) -> str:
+    """``done``: what did not happen ("er is niets geïmporteerd" unless given)."""
+    done = done or _("er is niets geïmporteerd")
     cause = error.__cause__
     sqlstate = getattr(cause, "sqlstate", None) or getattr(
         getattr(cause, "diag", None), "sqlstate", None
     )
     if sqlstate in BUSY_SQLSTATES or "locked" in str(error).lower():  # SQLite: "is locked"
-        return _(
-            "De database was bezig; er is niets geïmporteerd. Probeer het over een paar "
-            "minuten opnieuw."
-        )
+        return _("De database was bezig; %(done)s. Probeer het over een paar minuten opnieuw.") % {
+            "done": done
+        }
     return _(
-        "De database gaf een fout (%(error)s); er is niets geïmporteerd. Probeer het over "
-        "een paar minuten opnieuw."
-    ) % {"error": str(error).strip() or error.__class__.__name__}
+        "De database gaf een fout (%(error)s); %(done)s. Probeer het over een paar minuten opnieuw."
+    ) % {"error": str(error).strip() or error.__class__.__name__, "done": done}
 
 
 def lock_timeout_ms() -> int:
@@ -353,19 +353,28 @@ def undo_batch(batch: ImportBatch) -> int:
     collector, which would (with the audit log's signals) load and log every row of a
     million-row batch. As the import wrote them without signals, the batch's own
     entries in the logs (its creation, its deletion) stand for its rows. Returns the
-    number of rows deleted.
+    number of rows deleted. A lock that is not granted in time (``BNF_IMPORT_LOCK_TIMEOUT``)
+    ends it with ``DatabaseBusy`` and nothing deleted, like an import.
     """
     deleted = 0
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        ensure_years_open(batch_years(batch))
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
+    quote = connection.ops.quote_name
+    try:
+        with (
+            year_policy.db_refusals(),  # a closing that came in between
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            _waiting_for_locks(cursor),
+        ):
+            batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            ensure_years_open(batch_years(batch))
             for key in _batch_relations():
                 table, column = quote(key.model._meta.db_table), quote(key.column)
                 cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [batch.pk])
                 deleted += cursor.rowcount
-        batch.delete()
+            batch.delete()
+    except OperationalError as error:
+        logger.warning("Importbatch %s niet ongedaan gemaakt: %s", batch.pk, error)
+        raise DatabaseBusy(_busy_message(error, done=_("er is niets verwijderd"))) from error
     return deleted
 
 

@@ -898,3 +898,42 @@ def test_a_year_closed_between_the_check_and_the_write_is_refused_by_the_databas
     assert not result.ok
     assert "Het jaar 2021 is afgesloten" in str(result.errors[0])
     assert TransportReservation.objects.count() == 0 and ImportBatch.objects.count() == 0
+
+
+UNDO_BUSY = "De database was bezig; er is niets verwijderd."
+
+
+def test_a_busy_database_during_undo_is_a_message_and_nothing_is_deleted(
+    coordinator_client, libraries, monkeypatch
+):
+    batch = import_rows(VALID_ROWS, "a.csv")
+    rows = TransportReservation.objects.count()
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(ImportBatch, "delete", locked)  # after the rows' DELETEs
+    response = coordinator_client.post(undo_url(batch))
+
+    assert response.status_code == 200
+    assert UNDO_BUSY in response.content.decode()
+    assert TransportReservation.objects.count() == rows
+    assert ImportBatch.objects.filter(pk=batch.pk).exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # the batch committed, so the other connection can lock
+def test_a_locked_transport_table_during_undo_is_a_message(coordinator_client, libraries, settings):
+    batch = import_rows(VALID_ROWS, "a.csv")
+    rows = TransportReservation.objects.count()
+    settings.BNF_IMPORT_LOCK_TIMEOUT = 0.2
+
+    with transport_table_locked_elsewhere():
+        started = time.monotonic()
+        response = coordinator_client.post(undo_url(batch))
+        waited = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert UNDO_BUSY in response.content.decode()
+    assert waited < LOCK_HELD
+    assert TransportReservation.objects.count() == rows

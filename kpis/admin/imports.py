@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -84,18 +84,16 @@ class ImportBatchAdmin(ReadOnlyAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_undo_permission(request, batch):
             raise PermissionDenied
-        counts = [
-            (model._meta.verbose_name_plural, rows.count())
-            for model, rows in transport_import.batch_rows_by_model(batch)
-        ]
-        counts = [(name, count) for name, count in counts if count]
-        years = sorted(transport_import.batch_years(batch))
-        error = closed_year_error(years)
-        if request.method == "POST" and error is None:
+        error = busy = None
+        if request.method == "POST":
+            # undo_batch checks the years itself, and waits for locks only so long: the
+            # page's own counts come after, so that they never hold up the answer.
             try:
                 deleted = transport_import.undo_batch(batch)
             except ClosedYearError as refusal:  # closed since the page was shown
                 error = refusal
+            except transport_import.DatabaseBusy as refusal:  # a lock held elsewhere
+                error = busy = ValidationError(str(refusal))
             except ImportBatch.DoesNotExist:  # undone meanwhile, in another tab
                 return HttpResponseRedirect(reverse("admin:kpis_importbatch_changelist"))
             else:
@@ -116,6 +114,15 @@ class ImportBatchAdmin(ReadOnlyAdmin):
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:kpis_importbatch_changelist"))
+        counts, years = [], []
+        if busy is None:  # while the table is locked the counts would wait as well
+            counts = [
+                (model._meta.verbose_name_plural, rows.count())
+                for model, rows in transport_import.batch_rows_by_model(batch)
+            ]
+            counts = [(name, count) for name, count in counts if count]
+            years = sorted(transport_import.batch_years(batch))
+            error = error or closed_year_error(years)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
