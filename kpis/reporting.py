@@ -342,6 +342,19 @@ def _additive(figure: Figure) -> bool:
     return figure.kind == Kind.SUM or (figure.kind == Kind.COUNT and not figure.field)
 
 
+def _add_up(per_year: dict[int, dict], year: int, row: dict, aggregates: dict) -> None:
+    """Add ``row``'s aggregates to ``year``'s totals (``None``: nothing counted yet)."""
+    totals = per_year.setdefault(year, dict.fromkeys(aggregates))
+    for name in aggregates:
+        if row[name] is not None:
+            totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
+
+
+def _note_last_day(last_day: dict[int, datetime.date], day: datetime.date | None) -> None:
+    if day is not None and day > last_day.get(day.year, datetime.date.min):
+        last_day[day.year] = day
+
+
 def _by_day_summed_per_year(
     model, date_field: str, aggregates: dict, until=None, last_day=None
 ) -> list[dict]:
@@ -353,12 +366,9 @@ def _by_day_summed_per_year(
     rows = _dated(model, date_field, until).values(date_field).order_by().annotate(**aggregates)
     for row in rows:
         day = row[date_field]
-        if last_day is not None and day > last_day.get(day.year, datetime.date.min):
-            last_day[day.year] = day
-        totals = per_year.setdefault(day.year, dict.fromkeys(aggregates))
-        for name in aggregates:
-            if row[name] is not None:
-                totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
+        if last_day is not None:
+            _note_last_day(last_day, day)
+        _add_up(per_year, day.year, row, aggregates)
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
@@ -381,30 +391,22 @@ def _summed_by_month(model, date_field, summary, aggregates, until, last_day) ->
     summary and, with ``until``, the month it falls in from the rows themselves. The
     last day with data comes from the rows' date index, in the same query."""
     summary_model, month_field, _fields = summary
-    rows = summary_model.objects.all()
-    newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
-    if until is not None:
+    rows = summary_model.objects.values(month_field).order_by()
+    if until is None:
+        newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
+        rows = rows.annotate(**aggregates, last=Subquery(newest))
+    else:
         first = until.replace(day=1)
-        rows = rows.filter(**{f"{month_field}__lt": first})
-    rows = rows.values(month_field).order_by().annotate(**aggregates, last=Subquery(newest))
+        rows = rows.filter(**{f"{month_field}__lt": first}).annotate(**aggregates)
     per_year: dict[int, dict] = {}
     for row in rows:
-        year = row[month_field].year
-        totals = per_year.setdefault(year, dict.fromkeys(aggregates))
-        for name in aggregates:
-            if row[name] is not None:
-                totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
-        if until is None and row["last"]:
-            last_day[row["last"].year] = max(
-                row["last"], last_day.get(row["last"].year, row["last"])
-            )
+        _add_up(per_year, row[month_field].year, row, aggregates)
+        if until is None:
+            _note_last_day(last_day, row["last"])
     if until is not None:
         partial = _dated(model, date_field, until).filter(**{f"{date_field}__gte": first})
         for row in partial.values(date_field).order_by().annotate(**aggregates):
-            totals = per_year.setdefault(row[date_field].year, dict.fromkeys(aggregates))
-            for name in aggregates:
-                if row[name] is not None:
-                    totals[name] = row[name] if totals[name] is None else totals[name] + row[name]
+            _add_up(per_year, row[date_field].year, row, aggregates)
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
@@ -427,8 +429,7 @@ def _flow_values(
         for row in rows:
             year = row["report_year"]
             years.add(year)
-            if row.get("last"):
-                last_day[year] = max(row["last"], last_day.get(year, row["last"]))
+            _note_last_day(last_day, row.get("last"))
             for i, figure in enumerate(group):
                 value = row[f"figure_{i}"]
                 if value is not None and places[figure.key] is not None:
@@ -450,7 +451,7 @@ def _stock_values(figure: Figure, values, years: set[int], until, last_day) -> N
         .values_list("report_year", "n", "last")
     ):
         opened[year] = n
-        last_day[year] = max(last, last_day.get(year, last))
+        _note_last_day(last_day, last)
     closed = dict(
         _by_year(model, end, until)
         .filter(figure.filter)
