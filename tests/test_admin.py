@@ -292,11 +292,12 @@ def test_it_refuses_transport_to_the_same_library(coordinator_client):
 
 
 def test_it_refuses_a_target_for_an_unknown_figure(coordinator_client):
+    # The figure is a choice of the declared figures: a key from elsewhere is no choice.
     form = {"key": "geen.figuur", "year": "2021", "value": "10", "note": ""}
 
     response = coordinator_client.post(admin_url(Target, "add"), form)
 
-    assert_refused(response, Target, "Onbekende figuur")
+    assert_refused(response, Target, "geen.figuur is geen beschikbare keuze")
 
 
 def test_it_stores_a_target_typed_the_dutch_way(coordinator_client):

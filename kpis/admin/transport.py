@@ -99,6 +99,7 @@ class TransportReservationAdmin(ReportDatedAdmin):
     """
 
     list_display = ("delivered_on", "period", "origin", "destination", "quantity")
+    list_totals = ("quantity",)
     list_filter = (
         YearSpanFilter,
         "period",
