@@ -93,8 +93,10 @@ def test_the_models_are_grouped_registrations_first_and_control_last(client, coo
     groups = [str(app["name"]) for app in page.context["app_list"]]
     assert groups == ["Registreren", "Beheer", "Controle"]
     by_group = {str(app["name"]): app["models"] for app in page.context["app_list"]}
-    assert all(m["model"]._meta.app_label in {"kpis", "projects", "subsidies"}
-               for m in by_group["Registreren"])
+    assert all(
+        m["model"]._meta.app_label in {"kpis", "projects", "subsidies"}
+        for m in by_group["Registreren"]
+    )
     beheer = {m["object_name"] for m in by_group["Beheer"]}
     assert {"Organisation", "Funder", "Fund", "Target", "User"} <= beheer
     control = [str(m["name"]) for m in by_group["Controle"]]

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from kpis import closing
+from kpis import checklist, closing
 from kpis.models import ClosedYear, Organisation, ReportDated, Target, Training, YearReopening
 from kpis.roles import ADVISER, COORDINATOR, PROVINCE
 from tests.factories import make_channel_post, make_organisation, make_theme, make_training
@@ -291,7 +291,11 @@ def test_a_coordinator_adds_a_target(role_coordinator_client):
 def test_a_coordinator_closes_and_reopens_a_year(role_coordinator_client, coordinator_user):
     make_channel_post()
 
-    closed = role_coordinator_client.post(reverse("admin:kpis_closedyear_close"), {"year": 2021})
+    seen = checklist.fingerprint(checklist.year_checklist(2021))
+    closed = role_coordinator_client.post(
+        reverse("admin:kpis_closedyear_close"),
+        {"year": 2021, "acknowledge": "on", "warnings": seen},
+    )
 
     assert closed.status_code == 302
     assert ClosedYear.objects.get().closed_by == coordinator_user

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -94,11 +96,28 @@ class KnowledgeCircleMeetingInline(ReportDatedInline):
     extra = 1
 
 
+class NoMeetingsInYearFilter(ReportYearFilter):
+    """Circles that existed in a year but did not meet in it, so count for nothing:
+    ``?no_meetings_in=2021`` (the closing checklist links here, ``kpis.checklist``)."""
+
+    title = _("zonder bijeenkomsten in")
+    parameter_name = "no_meetings_in"
+
+    def years(self, queryset):
+        years = queryset.report_years()
+        return (
+            list(range(years[0], max(years[-1], datetime.date.today().year) + 1)) if years else []
+        )
+
+    def in_year(self, queryset, year):
+        return queryset.without_meetings_in(year)
+
+
 @admin.register(KnowledgeCircle)
 class KnowledgeCircleAdmin(ImportExportAdmin, RegistrationAdmin):
     resource_classes = [KnowledgeCircleResource]
     list_display = ("name", "started_on", "ended_on", "is_active", "adviser")
-    list_filter = (ReportYearFilter, THEMES_FILTER, ADVISER_FILTER)
+    list_filter = (ReportYearFilter, NoMeetingsInYearFilter, THEMES_FILTER, ADVISER_FILTER)
     list_select_related = ("adviser",)
     search_fields = ("name", "notes")
     autocomplete_fields = (*RegistrationAdmin.autocomplete_fields, "organisations")
