@@ -45,7 +45,8 @@ class ChannelPostAdmin(ImportExportAdmin, RegistrationAdmin):
     list_filter = (ReportYearFilter, CHANNEL_FILTER, THEMES_FILTER, ADVISER_FILTER)
     list_select_related = ("channel", "adviser")
     search_fields = ("title", "url", "notes")
-    autocomplete_fields = (*RegistrationAdmin.autocomplete_fields, "channel")
+    # A handful of channels: one click on a radio button, not a search box.
+    radio_fields = {"channel": admin.HORIZONTAL}
     fieldsets = (
         (None, {"fields": ("title", "channel", "published_on", "url")}),
         (_("Bereik"), {"fields": ("views", "likes")}),
