@@ -20,6 +20,27 @@ class Province(models.TextChoices):
     NOORD_BRABANT = "noord-brabant", "Noord-Brabant"
     LIMBURG = "limburg", "Limburg"
 
+    @classmethod
+    def adjective(cls, value: str) -> str:
+        """The Dutch adjective ("Flevolandse best practices"); empty for no province."""
+        return PROVINCE_ADJECTIVES.get(value, "")
+
+
+PROVINCE_ADJECTIVES = {
+    "groningen": "Groningse",
+    "friesland": "Friese",
+    "drenthe": "Drentse",
+    "overijssel": "Overijsselse",
+    "flevoland": "Flevolandse",
+    "gelderland": "Gelderse",
+    "utrecht": "Utrechtse",
+    "noord-holland": "Noord-Hollandse",
+    "zuid-holland": "Zuid-Hollandse",
+    "zeeland": "Zeeuwse",
+    "noord-brabant": "Brabantse",
+    "limburg": "Limburgse",
+}
+
 
 class SlugNaturalKeyManager(models.Manager):
     def get_by_natural_key(self, slug):
