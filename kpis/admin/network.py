@@ -48,8 +48,8 @@ class _NetworkForm(forms.ModelForm):
             "intro",
         )
         widgets = {
-            "primary_colour": forms.TextInput(attrs={"type": "color"}),
-            "accent_colour": forms.TextInput(attrs={"type": "color"}),
+            "primary_colour": forms.TextInput(attrs={"size": 8, "placeholder": "#0f4c81"}),
+            "accent_colour": forms.TextInput(attrs={"size": 8, "placeholder": "#b3441f"}),
             "intro": forms.Textarea(attrs={"rows": 3, "cols": 80}),
         }
 

@@ -315,8 +315,8 @@ class Network(FigureReference):
         _("introductie"),
         blank=True,
         help_text=_(
-            "Eén of twee zinnen onder de titel van het dashboard. Leeg: 'Wat <naam> dit jaar "
-            "deed voor <aangesloten bibliotheken> en de provincie …'."
+            "Eén of twee zinnen onder de titel van het dashboard. Leeg: 'Wat [naam] dit jaar "
+            "deed voor [aangesloten bibliotheken] en de provincie …'."
         ),
     )
     section_titles = models.JSONField(
