@@ -13,7 +13,9 @@ import importlib
 import os
 
 import django.core.validators
+import django.db.models.deletion
 import kpis.models.network
+from django.conf import settings
 from django.db import migrations, models
 
 roles = importlib.import_module("kpis.migrations.0004_roles")
@@ -50,6 +52,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('kpis', '0009_transport_import_job'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -74,6 +77,62 @@ class Migration(migrations.Migration):
                 'ordering': ['pk'],
                 'constraints': [models.CheckConstraint(condition=models.Q(('pk', 1)), name='network_single_row', violation_error_message='Er is één netwerk per installatie; wijzig het bestaande.')],
             },
+        ),
+        # Help texts that named BNF now name no network.
+        migrations.AlterField(
+            model_name='channelpost',
+            name='adviser',
+            field=models.ForeignKey(blank=True, help_text='De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adviseur'),
+        ),
+        migrations.AlterField(
+            model_name='informationpoint',
+            name='adviser',
+            field=models.ForeignKey(blank=True, help_text='De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adviseur'),
+        ),
+        migrations.AlterField(
+            model_name='knowledgecircle',
+            name='adviser',
+            field=models.ForeignKey(blank=True, help_text='De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adviseur'),
+        ),
+        migrations.AlterField(
+            model_name='knowledgecirclemeeting',
+            name='adviser',
+            field=models.ForeignKey(blank=True, help_text='De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adviseur'),
+        ),
+        migrations.AlterField(
+            model_name='organisation',
+            name='code',
+            field=models.SlugField(help_text="Korte, vaste code (bijvoorbeeld 'bieb-noord'), gebruikt in imports en exports.", unique=True, verbose_name='code'),
+        ),
+        migrations.AlterField(
+            model_name='organisation',
+            name='joined_network_on',
+            field=models.DateField(blank=True, help_text='Datum waarop de organisatie zich bij het netwerk aansloot.', null=True, verbose_name='lid van het netwerk sinds'),
+        ),
+        migrations.AlterField(
+            model_name='publication',
+            name='adviser',
+            field=models.ForeignKey(blank=True, help_text='De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adviseur'),
+        ),
+        migrations.AlterField(
+            model_name='reporttext',
+            name='intro',
+            field=models.TextField(blank=True, help_text="Wie het netwerk is en wat het jaar bracht; op de eerste pagina. Een lege regel begint een nieuwe alinea, een regel die begint met '- ' is een opsommingsteken. Geen HTML: alles wordt getoond zoals het er staat.", verbose_name='inleiding'),
+        ),
+        migrations.AlterField(
+            model_name='supportactivity',
+            name='adviser',
+            field=models.ForeignKey(blank=True, help_text='De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adviseur'),
+        ),
+        migrations.AlterField(
+            model_name='testimonial',
+            name='adviser',
+            field=models.ForeignKey(blank=True, help_text='De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adviseur'),
+        ),
+        migrations.AlterField(
+            model_name='training',
+            name='adviser',
+            field=models.ForeignKey(blank=True, help_text='De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='adviseur'),
         ),
         migrations.RunPython(create_identity, migrations.RunPython.noop),
         migrations.RunPython(allow_network, migrations.RunPython.noop),

@@ -72,7 +72,7 @@ class Organisation(FigureReference):
         max_length=50,
         unique=True,
         help_text=_(
-            "Korte, vaste code (bijvoorbeeld 'fmb' of 'dnb'), gebruikt in imports en exports."
+            "Korte, vaste code (bijvoorbeeld 'bieb-noord'), gebruikt in imports en exports."
         ),
     )
     kind = models.CharField(
@@ -95,7 +95,7 @@ class Organisation(FigureReference):
         _("lid van het netwerk sinds"),
         null=True,
         blank=True,
-        help_text=_("Datum waarop de organisatie zich bij het netwerk van BNF aansloot."),
+        help_text=_("Datum waarop de organisatie zich bij het netwerk aansloot."),
     )
     notes = models.TextField(_("notities"), blank=True, help_text=_("Vrije toelichting."))
 
