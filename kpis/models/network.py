@@ -214,9 +214,11 @@ class NetworkManager(models.Manager.from_queryset(FigureReferenceQuerySet)):
         if version is None:
             identity = self._load()
         else:
-            identity = page_cache.single_flight(
-                f"kpis.network:{version}", self._load, settings.BNF_FIGURE_CACHE_SECONDS
-            )
+            # The fields in the key: processes of different releases sharing a cache
+            # never read each other's pickled identity.
+            fields = ",".join(f.attname for f in self.model._meta.concrete_fields)
+            key = f"kpis.network:{version}:{hashlib.sha256(fields.encode()).hexdigest()[:8]}"
+            identity = page_cache.single_flight(key, self._load, settings.BNF_FIGURE_CACHE_SECONDS)
         if memo is not None:
             memo["identity"] = identity
         return identity
