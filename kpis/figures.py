@@ -77,8 +77,10 @@ class Figure:
     ``field`` means "count distinct values of this field". ``STOCK`` counts records
     with ``date_field`` on or before 31 December and ``end_field`` empty or after it.
     ``MAX`` reports the record with the highest ``field`` and its ``title_field``.
-    ``admin_params`` narrow the admin list behind the figure for staff; the year goes
-    in ``admin_year_param``. ``section_title`` is the network's title for the section
+    ``admin_params`` narrow the admin list behind the figure for staff; left out, they
+    follow from ``filter`` (``Q(kind__slug="advies")`` gives ``kind__slug__exact=advies``);
+    given only where the list filters differently (a scope, a channel by its code). The
+    year goes in ``admin_year_param``. ``section_title`` is the network's title for the section
     (``declared_figures``), or the one a closed year was published with.
     """
 
@@ -94,9 +96,13 @@ class Figure:
     date_field: str | None = None
     end_field: str | None = None
     title_field: str | None = None
-    admin_params: dict[str, str] = dataclasses.field(default_factory=dict)
+    admin_params: dict[str, str] | None = None
     admin_year_param: str = "year"
     section_title: str | None = None
+
+    def __post_init__(self):
+        if self.admin_params is None:
+            object.__setattr__(self, "admin_params", admin_params_of(self.filter))
 
     @property
     def year_field(self) -> str:
@@ -105,6 +111,26 @@ class Figure:
     @property
     def section_label(self) -> str:
         return self.section_title or str(self.section.label)
+
+
+def admin_params_of(condition: Q) -> dict[str, str]:
+    """The admin list's query for a filter of plain lookups joined by AND:
+    ``Q(status=Subsidy.Status.AWARDED)`` is ``{"status__exact": "awarded"}``. Anything
+    else (OR, NOT, expressions) has no such form: declare ``admin_params`` for it."""
+    if condition.negated or (condition.connector != Q.AND and len(condition.children) > 1):
+        raise ValueError(f"declare admin_params for {condition!r}")
+    params = {}
+    for child in condition.children:
+        if isinstance(child, Q):
+            params.update(admin_params_of(child))
+            continue
+        lookup, value = child
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValueError(f"declare admin_params for {condition!r}")
+        if not lookup.endswith("__exact"):
+            lookup = f"{lookup}__exact"
+        params[lookup] = str(value)
+    return params
 
 
 def _support(key, label, section, kind_slug, definition_kind):
@@ -120,7 +146,6 @@ def _support(key, label, section, kind_slug, definition_kind):
             "Aantal ondersteuningsactiviteiten van de soort '%(kind)s' met een datum in het jaar."
         )
         % {"kind": definition_kind},
-        admin_params={"kind__slug__exact": kind_slug},
     )
 
 
@@ -164,7 +189,6 @@ def static_figures(
                 "met %(network)s als hoofd- of medeaanvrager."
             )
             % place,
-            admin_params={"status__exact": "awarded"},
         ),
         Figure(
             key="subsidies.awarded_amount",
@@ -178,7 +202,6 @@ def static_figures(
             definition=_(
                 "Som van de bedragen (in euro's) van de subsidies die in het jaar zijn toegekend."
             ),
-            admin_params={"status__exact": "awarded"},
         ),
         _support(
             "positioning.best_practices_shared",
@@ -198,7 +221,6 @@ def static_figures(
             definition=_(
                 "Aantal provinciale projecten (geen partnerprojecten) gestart in het jaar."
             ),
-            admin_params={"kind__exact": "provincial"},
         ),
         Figure(
             key="positioning.new_network_organisations",
@@ -231,7 +253,6 @@ def static_figures(
             model=ProjectApplication,
             filter=Q(fund__slug="innovatiefonds"),
             definition=_("Het deel van de ondersteunde projectaanvragen bij het Innovatiefonds."),
-            admin_params={"fund__slug__exact": "innovatiefonds"},
         ),
         Figure(
             key="projects.national_assignments_guided",
@@ -276,7 +297,6 @@ def static_figures(
                 "Som van de weergaven in de kanaalstatistieken van de website over perioden "
                 "die in het jaar beginnen."
             ),
-            admin_params={"channel__slug__exact": "website"},
         ),
         Figure(
             key="communication.news_posts",
@@ -287,7 +307,6 @@ def static_figures(
             model=ChannelPost,
             filter=Q(channel__slug="website"),
             definition=_("Aantal berichten op de website geplaatst in het jaar."),
-            admin_params={"channel__slug__exact": "website"},
         ),
         Figure(
             key="communication.kennisversterkers",
@@ -298,7 +317,6 @@ def static_figures(
             model=Publication,
             filter=Q(kind=Publication.Kind.KENNISVERSTERKER),
             definition=_("Aantal kennisversterkers verstuurd in het jaar."),
-            admin_params={"kind__exact": "kennisversterker"},
         ),
         Figure(
             key="communication.glossies",
@@ -309,7 +327,6 @@ def static_figures(
             model=Publication,
             filter=Q(kind=Publication.Kind.GLOSSY),
             definition=_("Aantal glossy's verschenen in het jaar."),
-            admin_params={"kind__exact": "glossy"},
         ),
         Figure(
             key="knowledge.trainings",
