@@ -76,7 +76,7 @@ def _xlsx_rows(response):
 
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True)["figures"]
     header, *rows = list(sheet.values)
     # Empty trailing cells (no target) are not stored: pad them back.
     return [
