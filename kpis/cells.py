@@ -36,6 +36,7 @@ if anything), naming the row, the column and the cell. A refusal of the file is 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -728,7 +729,8 @@ def _csv_records(binary, encoding: str) -> Iterator[list]:
 def _chain_first(first: str, rest) -> Iterator[str]:
     if first:
         yield first
-    yield from rest
+    for line in rest:  # noqa: UP028 - closing this generator must not close the stream
+        yield line
 
 
 def _column_name(header: list, index: int) -> str:
@@ -747,6 +749,11 @@ def column_letter(index: int) -> str:
 
 
 def _without_nul(rows: Iterator[list]) -> Iterator[list]:
+    with contextlib.closing(rows):  # the CSV reader lets go of the file at once
+        yield from _checked_for_nul(rows)
+
+
+def _checked_for_nul(rows: Iterator[list]) -> Iterator[list]:
     header = None
     for number, row in enumerate(rows, start=1):
         if header is None:

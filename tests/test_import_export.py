@@ -746,3 +746,252 @@ def test_new_records_are_written_with_their_ids_and_refused_in_a_closed_year(db,
             copy_create(ChannelPost, [late])
         assert ChannelPost.objects.count() == 3  # the transaction goes on
     assert not ChannelPost.objects.filter(title="Te laat").exists()
+
+
+# --- files people can read: Dutch columns, one convention, old files still read ---------
+
+COLUMNS = {
+    "kpis.Channel": [
+        "code",
+        "naam",
+        "doelgroep",
+        "berichten in verslag",
+        "views en likes in verslag",
+        "volgorde",
+    ],
+    "kpis.ChannelPost": [
+        "kanaal",
+        "datum",
+        "titel",
+        "link",
+        "views",
+        "likes",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.ChannelStatistic": [
+        "kanaal",
+        "periode van",
+        "periode tot en met",
+        "weergaven",
+        "bezoekers",
+        "notities",
+    ],
+    "kpis.InformationPoint": [
+        "naam",
+        "bibliotheek",
+        "locatie",
+        "geopend op",
+        "gesloten op",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.KnowledgeCircle": [
+        "naam",
+        "gestart op",
+        "gestopt op",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.KnowledgeCircleMeeting": [
+        "kenniskring",
+        "datum",
+        "onderwerp",
+        "deelnemers",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.Organisation": ["code", "naam", "soort", "provincie", "lid sinds", "notities"],
+    "kpis.Publication": [
+        "soort",
+        "titel",
+        "datum",
+        "ontvangers",
+        "link",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.SupportActivity": [
+        "soort",
+        "titel",
+        "datum",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.SupportKind": ["code", "naam", "omschrijving"],
+    "kpis.Target": ["figuur", "jaar", "streefwaarde", "toelichting"],
+    "kpis.Testimonial": [
+        "datum",
+        "persoon",
+        "tekst",
+        "functie",
+        "organisatie",
+        "aanleiding",
+        "publicatie toegestaan",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.Theme": ["code", "naam"],
+    "kpis.Training": [
+        "titel",
+        "datum",
+        "deelnemers",
+        "respondenten",
+        "evaluatiecijfer",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "projects.Fund": ["code", "naam"],
+    "projects.GuidedTrajectory": [
+        "titel",
+        "landelijke opdracht",
+        "gestart op",
+        "afgerond op",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "projects.Project": [
+        "titel",
+        "soort",
+        "gestart op",
+        "afgerond op",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "projects.ProjectApplication": [
+        "titel",
+        "aanvrager",
+        "fonds",
+        "ingediend op",
+        "aangevraagd bedrag",
+        "uitkomst",
+        "besluit op",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "subsidies.Funder": ["code", "naam"],
+    "subsidies.Subsidy": [
+        "titel",
+        "subsidiegever",
+        "aangevraagd op",
+        "bedrag",
+        "status",
+        "rol",
+        "toegekend op",
+        "begunstigden",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+}
+"""Every file's columns. Like a figure's key, a column name is in files people keep:
+a change here breaks them (add the old name as an alias instead)."""
+
+
+def test_every_file_has_dutch_columns_in_one_convention():
+    found = {
+        model_admin.model._meta.label: model_admin.resource_classes[0]().get_export_headers()
+        for model_admin in EXCHANGED
+    }
+
+    assert found == COLUMNS
+    same_in_english = {"code", "status", "views", "likes"}
+    for model_admin in EXCHANGED:
+        resource = model_admin.resource_classes[0]
+        for name, field in resource.fields.items():
+            column = field.column_name
+            assert column == column.lower() and "_" not in column, column
+            assert column != name or column in same_in_english, (resource, name)
+
+
+def test_the_transport_import_shares_the_convention():
+    from kpis.transport_import import COLUMNS as TRANSPORT_COLUMNS
+
+    everywhere = {column for columns in COLUMNS.values() for column in columns}
+    assert "datum" in everywhere and set(TRANSPORT_COLUMNS) & everywhere == {"datum"}
+    assert all(column == column.lower() and "_" not in column for column in TRANSPORT_COLUMNS)
+
+
+def test_the_old_english_column_names_are_still_read_for_every_type():
+    for model_admin in EXCHANGED:
+        resource = model_admin.resource_classes[0]
+        aliases = resource.header_aliases()
+        for name, field in resource.fields.items():
+            assert aliases[name.replace("_", " ")] == field.column_name, (resource, name)
+
+
+@pytest.mark.parametrize("fmt", [CSV, XLSX])
+def test_a_file_with_english_or_dutch_headers_gives_the_same_records(coordinator_client, fmt):
+    make_funder(slug="provincie", name="Provincie Flevoland")
+    make_organisation(code="fmb")
+    make_theme(slug="geletterdheid", name="Geletterdheid")
+    english = ["title", "funder", "applied_on", "amount", "status", "beneficiaries", "themes"]
+    dutch = ["Titel", "Subsidiegever", "Aangevraagd op", "BEDRAG", "status", "begunstigden"]
+    dutch.append("opgaven")
+    row = ["Leesplan", "provincie", "2022-01-10", "1250.50", "aangevraagd", "fmb", "Geletterdheid"]
+
+    import_file(coordinator_client, Subsidy, make_file([english, row], fmt), fmt)
+    from_english = records(Subsidy)
+    Subsidy.objects.all().delete()
+    import_file(coordinator_client, Subsidy, make_file([dutch, row], fmt), fmt)
+
+    assert records(Subsidy) == from_english
+    assert from_english[0]["amount"] == Decimal("1250.50")
+    assert from_english[0]["themes"] == ["geletterdheid"]
+
+
+def test_an_export_writes_choices_and_yes_or_no_as_people_read_them(coordinator_client):
+    from kpis.models import Testimonial
+
+    make_subsidy(
+        title="Leesplan", status=Subsidy.Status.AWARDED, awarded_on=datetime.date(2022, 3, 1)
+    )
+    Testimonial.objects.create(
+        given_on=datetime.date(2022, 3, 1), text="Top", publication_allowed=True
+    )
+
+    subsidies = read_file(export(coordinator_client, Subsidy, CSV), CSV)
+    testimonials = read_file(export(coordinator_client, Testimonial, CSV), CSV)
+
+    assert subsidies[1][subsidies[0].index("status")] == "toegekend"
+    assert testimonials[1][testimonials[0].index("publicatie toegestaan")] == "ja"
+
+
+def test_the_column_help_gives_examples_as_this_database_has_them(coordinator_client):
+    make_theme(slug="geletterdheid", name="Geletterdheid")
+    make_theme(slug="digitale-inclusie", name="Digitale inclusie")
+    make_channel(slug="website", name="Website")
+    User.objects.create_user("karin", is_staff=True)
+
+    columns = {column["name"]: column for column in ChannelPostResource.column_help()}
+    subsidy = {column["name"]: column for column in SubsidyResource.column_help()}
+    page = coordinator_client.get(url(ChannelPost, "import")).content.decode()
+
+    assert columns["opgaven"]["hint"] == (
+        "Codes of namen van maatschappelijke opgaven, gescheiden door komma's, bijvoorbeeld "
+        "'digitale-inclusie, geletterdheid' of 'Digitale inclusie, Geletterdheid'."
+    )
+    assert columns["kanaal"]["hint"].startswith(
+        "De code of de naam van een kanaal, bijvoorbeeld 'website' of 'Website'."
+    )
+    assert "bijvoorbeeld 'karin'" in columns["adviseur"]["hint"]
+    assert columns["datum"]["also"] == ["geplaatst op", "published_on"]
+    assert "12.500,00" not in subsidy["bedrag"]["meaning"]
+    assert "fmb, dnb" not in page
+    assert "username" not in page

@@ -18,7 +18,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kpis import cells, closing, reporting, transport_import
+from kpis import closing, reporting, transport_import
 from kpis.models import ImportBatch, Organisation, Province, TransportReservation
 from tests.factories import make_organisation, make_transport
 
@@ -829,47 +829,7 @@ def test_each_view_asks_its_own_permission(client, adviser, batch):
     assert client.get(undo_url(batch)).status_code == 200
 
 
-# --- the cell parsers ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("7", 7), (" 12 ", 12), (3, 3), (4.0, 4), ("1234", 1234)],
-)
-def test_a_quantity_is_read(value, expected):
-    assert transport_import.parse_quantity(value) == expected
-
-
-@pytest.mark.parametrize("value", ["1.234", "1,5", "0", "-1", "", "tien", 2.5, "²", "+3"])
-def test_a_quantity_is_never_guessed(value):
-    with pytest.raises(cells.CellError):
-        transport_import.parse_quantity(value)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("2021-03-15", datetime.date(2021, 3, 15)),
-        ("15-03-2021", datetime.date(2021, 3, 15)),
-        ("5-3-2021", datetime.date(2021, 3, 5)),
-        (datetime.datetime(2021, 3, 15, 0, 0), datetime.date(2021, 3, 15)),
-    ],
-)
-def test_a_day_is_read(value, expected):
-    assert transport_import.parse_day(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("2021-03", datetime.date(2021, 3, 1)),
-        ("03-2021", datetime.date(2021, 3, 1)),
-        ("2021-03-01", datetime.date(2021, 3, 1)),
-        (datetime.datetime(2021, 3, 1), datetime.date(2021, 3, 1)),
-    ],
-)
-def test_a_month_is_read(value, expected):
-    assert transport_import.parse_month(value) == expected
+# --- dates (the cell parsers themselves: tests/test_cells.py) -------------------------------
 
 
 def test_a_date_after_next_year_is_an_error_with_its_row(tmp_path, libraries, coordinator):

@@ -191,6 +191,7 @@ class TransportReservationAdmin(ReportDatedAdmin):
             "form": form,
             "result": result,
             "columns": IMPORT_COLUMNS,
+            "max_size": cells.megabytes(cells.max_bytes()) if cells.max_bytes() else "",
             "jobs": self.visible_jobs(request)[:10],
             "job_rows": jobs.job_rows(),
         }

@@ -938,9 +938,9 @@ def column_format(field) -> str:
         elif field.many_to_many:
             text = _("Codes van %(what)s, gescheiden door komma's") % {"what": what}
         elif alternative:
-            text = _("De code of de naam van de %(what)s") % {"what": what}
+            text = _("De code of de naam van een %(what)s") % {"what": what}
         else:
-            text = _("De code van de %(what)s") % {"what": what}
+            text = _("De code van een %(what)s") % {"what": what}
         if field.many_to_many and len(codes) == 2:
             examples = [", ".join(codes)] + ([", ".join(names)] if names else [])
         else:
