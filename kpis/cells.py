@@ -41,6 +41,7 @@ import csv
 import datetime
 import hashlib
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -568,7 +569,7 @@ def _inspect_text(binary, size: int, start: bytes) -> Inspection:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(encoding)()
     valid, non_ascii_before_error, bad_line = True, False, 0
-    has_nul = controls = undefined = False
+    has_nul = False
     lines = 0
     first = None
     utf16 = encoding.startswith("utf-16")
@@ -591,8 +592,6 @@ def _inspect_text(binary, size: int, start: bytes) -> Inspection:
                     non_ascii_before_error = non_ascii_before_error or not chunk.isascii()
         if not utf16:
             has_nul = has_nul or b"\x00" in chunk
-            controls = controls or _CONTROL_BYTES.search(chunk) is not None
-            undefined = undefined or _CP1252_UNDEFINED.search(chunk) is not None
             lines += chunk.count(b"\n")
     binary.seek(0)
     if valid:
@@ -623,8 +622,13 @@ def _inspect_text(binary, size: int, start: bytes) -> Inspection:
             )
             % {"line": bad_line}
         )
-    if controls or undefined:
-        raise _binary_refusal()
+    # Not UTF-8: Windows-1252 if every byte is a character there (a second pass, only
+    # for such files).
+    for chunk in iter(lambda: binary.read(CHUNK), b""):
+        if _CONTROL_BYTES.search(chunk) or _CP1252_UNDEFINED.search(chunk):
+            binary.seek(0)
+            raise _binary_refusal()
+    binary.seek(0)
     return Inspection(CSV, size, digest.hexdigest(), "cp1252", _("Windows-1252"), False)
 
 
@@ -707,7 +711,9 @@ def _csv_records(binary, encoding: str) -> Iterator[list]:
         header = stream.readline()
         counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
         delimiter = max(counts, key=lambda d: (counts[d], d == ","))
-        reader = csv.reader(_chain_first(header, stream), delimiter=delimiter)
+        # itertools.chain, in C: no Python step per line (and no close() that would
+        # close the stream under the caller).
+        reader = csv.reader(itertools.chain((header,), stream), delimiter=delimiter)
         yield from reader
     except UnicodeDecodeError as error:  # pragma: no cover - inspect() read it already
         raise FileRefused(
@@ -724,13 +730,6 @@ def _csv_records(binary, encoding: str) -> Iterator[list]:
         ) from error
     finally:
         stream.detach()  # leave the caller's file open
-
-
-def _chain_first(first: str, rest) -> Iterator[str]:
-    if first:
-        yield first
-    for line in rest:  # noqa: UP028 - closing this generator must not close the stream
-        yield line
 
 
 def _column_name(header: list, index: int) -> str:
