@@ -451,7 +451,7 @@ class Command(BaseCommand):
             dataset = resource_class().export(ChannelPost.objects.filter(channel=channel))
             transaction.set_rollback(True)
         headers = list(dataset.headers)
-        title = headers.index("title")
+        title = headers.index(resource_class.fields["title"].column_name)
         rows = list(dataset)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
