@@ -60,8 +60,8 @@ IMPORT_COLUMNS = [
         "periode",
         _("Optioneel, bij datum: 'dag' (standaard) of 'maand' (datum op de 1e)."),
     ),
-    ("van", _("Code (bijv. 'fmb') of exacte naam van de leverende bibliotheek.")),
-    ("naar", _("Code of exacte naam van de ontvangende bibliotheek (niet dezelfde).")),
+    ("van", _("Code (bijv. 'fmb') of naam van de leverende bibliotheek.")),
+    ("naar", _("Code of naam van de ontvangende bibliotheek (niet dezelfde).")),
     ("aantal", _("Geheel getal van minstens 1, alleen cijfers: 1234, niet 1.234.")),
 ]
 """The columns of an import file, as the upload page explains them."""
