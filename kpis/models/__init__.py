@@ -11,6 +11,7 @@ from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
 from .imports import ImportBatch
 from .jobs import TransportImportJob
+from .notifications import NotificationPreference
 from .organisations import Organisation, Province, Theme
 from .report_text import ReportText
 from .targets import Target
@@ -28,6 +29,7 @@ __all__ = [
     "InformationPoint",
     "KnowledgeCircle",
     "KnowledgeCircleMeeting",
+    "NotificationPreference",
     "Organisation",
     "Province",
     "Publication",
