@@ -243,6 +243,11 @@ TASKS = {
 # A fast transport import of more rows than this runs as a background job, with a progress
 # page; smaller files are imported within the upload request.
 BNF_IMPORT_JOB_ROWS = env_int("BNF_IMPORT_JOB_ROWS", 50000)
+# Both importers (admin and transport) refuse a file over this many bytes before reading
+# it (0: no limit), and an XLSX file with a part that unpacks to more than this (a
+# decompression bomb) before openpyxl opens it. See kpis/cells.py.
+BNF_IMPORT_MAX_BYTES = env_int("BNF_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+BNF_IMPORT_MAX_XLSX_PART_BYTES = env_int("BNF_IMPORT_MAX_XLSX_PART_BYTES", 100 * 1024 * 1024)
 # Where an uploaded file waits for the worker (shared by the app and the worker).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
