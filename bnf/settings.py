@@ -236,6 +236,22 @@ BNF_IMPORT_JOB_ROWS = int(os.environ.get("BNF_IMPORT_JOB_ROWS", "50000"))
 # Where an uploaded file waits for the worker (shared by the app and the worker).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
+# E-mail: the reminders and the coordinators' monthly digest (`manage.py send_reminders`,
+# kpis.reminders). Without EMAIL_BACKEND mails are printed on the console, never sent.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BNF registratie <noreply@localhost>")
+# An adviser who registered nothing for this many days gets a reminder (at most one per
+# this many days). The links in the mails start with BNF_SITE_URL.
+BNF_REMINDER_DAYS = int(os.environ.get("BNF_REMINDER_DAYS", "14"))
+BNF_SITE_URL = os.environ.get("BNF_SITE_URL", "http://localhost:8000").rstrip("/")
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the add permission of the model, exporting its view permission (the
 # package's default lets every staff member import into and export from every model).
