@@ -92,7 +92,7 @@ def test_an_inactive_adviser_gets_one_reminder_the_active_and_opted_out_none(mak
     assert "Je hebt nog niets geregistreerd in BNF registratie." in message.body
     assert "http://localhost:8000/admin/" in message.body
     assert "/admin/auth/user/meldingen/" in message.body
-    assert "Herinneringen: 1 verstuurd aan: stil" in output
+    assert "Herinneringen: 1 verstuurd: stil" in output
     assert "Herinneringen: overgeslagen, geen e-mailadres: zonder-adres" in output
     assert to(active.email) == to(opted_out.email) == []
     assert NotificationPreference.for_user(without_email).last_reminder_on is None
@@ -174,7 +174,7 @@ def test_a_dry_run_sends_and_remembers_nothing(make_adviser):
 
     output = remind("--dry-run")
 
-    assert "Herinneringen: 1 zou sturen aan: stil" in output
+    assert "Herinneringen: 1 zou worden verstuurd: stil" in output
     assert mail.outbox == []
     assert not NotificationPreference.objects.exists()
 
@@ -210,7 +210,7 @@ def test_the_digest_goes_to_coordinators_only_once_a_month(make_role_user, make_
     assert [m.to for m in mail.outbox] == [[coordinator.email]]
     digest = mail.outbox[0]
     month = f"{TODAY:%m-%Y}"
-    assert f"Maandoverzicht over {month}: 1 verstuurd aan: test-coördinator" in output
+    assert f"Maandoverzicht over {month}: 1 verstuurd: test-coördinator" in output
     assert digest.subject.startswith("Maandoverzicht BNF registratie: ")
     body = digest.body
     assert "- trainingen: 2" in body

@@ -71,7 +71,7 @@ class Command(BaseCommand):
 
     def report(self, what: str, outcome: reminders.Outcome, dry_run: bool) -> bool:
         """Write who got the mail and who was skipped; whether any mail failed."""
-        sent = "zou sturen aan" if dry_run else "verstuurd aan"
+        sent = "zou worden verstuurd" if dry_run else "verstuurd"
         line = f"{what}: {len(outcome.sent)} {sent}"
         self.stdout.write(f"{line}: {_names(outcome.sent)}" if outcome.sent else line)
         if outcome.no_email:
