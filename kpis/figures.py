@@ -24,6 +24,7 @@ from kpis.models import (
     ChannelStatistic,
     InformationPoint,
     KnowledgeCircleMeeting,
+    Network,
     Organisation,
     Publication,
     SupportActivity,
@@ -57,7 +58,8 @@ class Section(models.TextChoices):
 
     SUBSIDIES = "subsidies", _("Subsidies")
     POSITIONING = "positioning", _("Positionering")
-    SUPPORT = "support", _("Resultaten voor medewerkers FMB en DNB")
+    # The default title; a network gives its own (``Network.section_titles``).
+    SUPPORT = "support", _("Resultaten voor medewerkers van de bibliotheken")
     COMMUNICATION_EXTERNAL = "communication_external", _("Communicatie (extern)")
     COMMUNICATION_INTERNAL = "communication_internal", _("Communicatie (intern)")
     KNOWLEDGE = "knowledge", _("Kennisdeling")
@@ -76,7 +78,8 @@ class Figure:
     with ``date_field`` on or before 31 December and ``end_field`` empty or after it.
     ``MAX`` reports the record with the highest ``field`` and its ``title_field``.
     ``admin_params`` narrow the admin list behind the figure for staff; the year goes
-    in ``admin_year_param``.
+    in ``admin_year_param``. ``section_title`` is the network's title for the section
+    (``declared_figures``), or the one a closed year was published with.
     """
 
     key: str
@@ -93,6 +96,7 @@ class Figure:
     title_field: str | None = None
     admin_params: dict[str, str] = dataclasses.field(default_factory=dict)
     admin_year_param: str = "year"
+    section_title: str | None = None
 
     @property
     def year_field(self) -> str:
@@ -100,7 +104,7 @@ class Figure:
 
     @property
     def section_label(self) -> str:
-        return str(self.section.label)
+        return self.section_title or str(self.section.label)
 
 
 def _support(key, label, section, kind_slug, definition_kind):
@@ -120,11 +124,32 @@ def _support(key, label, section, kind_slug, definition_kind):
     )
 
 
-def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
+def _place(network: Network | None) -> dict[str, str]:
+    """The words for the network in labels and definitions; without one (declarations
+    read at start-up, without the database) the neutral ones."""
+    if network is None or not network.province_name:
+        return {
+            "network": _("het netwerk"),
+            "province": _("de provincie"),
+            "best_practices": _("best practices en expertise uit de provincie"),
+        }
+    return {
+        "network": network.short,
+        "province": network.province_name,
+        "best_practices": _("%(adjective)s best practices en expertise")
+        % {"adjective": network.province_adjective},
+    }
+
+
+def static_figures(
+    home_ids: list[int] | None = None, network: Network | None = None
+) -> list[Figure]:
     """The figures that exist whatever the data, in report order. ``home_ids``: the
     home province's library ids, for the fastest transport filter (see
-    ``scope_conditions``); without them the filter reads them in a subquery."""
+    ``scope_conditions``); without them the filter reads them in a subquery.
+    ``network``: the identity whose province and name the labels use."""
     within, interprovincial = scope_conditions(home_ids=home_ids)
+    place = _place(network)
     return [
         Figure(
             key="subsidies.awarded",
@@ -136,8 +161,9 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             filter=Q(status=Subsidy.Status.AWARDED),
             definition=_(
                 "Aantal subsidies met status 'toegekend' en een toekenningsdatum in het jaar, "
-                "met BNF als hoofd- of medeaanvrager."
-            ),
+                "met %(network)s als hoofd- of medeaanvrager."
+            )
+            % place,
             admin_params={"status__exact": "awarded"},
         ),
         Figure(
@@ -156,10 +182,7 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
         ),
         _support(
             "positioning.best_practices_shared",
-            _(
-                "Flevolandse best practices en expertise gedeeld binnen en buiten de "
-                "bibliotheekbranche"
-            ),
+            _("%(best_practices)s gedeeld binnen en buiten de bibliotheekbranche") % place,
             Section.POSITIONING,
             "best-practice",
             _("best practice gedeeld"),
@@ -194,7 +217,10 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             kind=Kind.COUNT,
             unit=Unit.COUNT,
             model=ProjectApplication,
-            definition=_("Aantal projectaanvragen dat met steun van BNF in het jaar is ingediend."),
+            definition=_(
+                "Aantal projectaanvragen dat met steun van %(network)s in het jaar is ingediend."
+            )
+            % place,
         ),
         Figure(
             key="projects.applications_innovation_fund",
@@ -318,7 +344,7 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
         ),
         Figure(
             key="digital_inclusion.ido_points",
-            label=_("Informatiepunten Digitale Overheid in Flevoland"),
+            label=_("Informatiepunten Digitale Overheid in %(province)s") % place,
             section=Section.DIGITAL_INCLUSION,
             kind=Kind.STOCK,
             unit=Unit.COUNT,
@@ -332,7 +358,7 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
         ),
         Figure(
             key="transport.within_province",
-            label=_("geleverde reserveringen binnen Flevoland"),
+            label=_("geleverde reserveringen binnen %(province)s") % place,
             section=Section.TRANSPORT,
             kind=Kind.SUM,
             unit=Unit.RESERVATIONS,
@@ -347,7 +373,8 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
         ),
         Figure(
             key="transport.interprovincial",
-            label=_("geleverde en ontvangen reserveringen tussen Flevoland en andere provincies"),
+            label=_("geleverde en ontvangen reserveringen tussen %(province)s en andere provincies")
+            % place,
             section=Section.TRANSPORT,
             kind=Kind.SUM,
             unit=Unit.RESERVATIONS,
@@ -442,14 +469,23 @@ def report_channels() -> list[Channel]:
 
 
 def declared_figures(
-    channels: list[Channel] | None = None, home_ids: list[int] | None = None
+    channels: list[Channel] | None = None,
+    home_ids: list[int] | None = None,
+    network: Network | None = None,
 ) -> list[Figure]:
-    """Every figure, in report order: static declarations plus one set per channel.
+    """Every figure, in report order: static declarations plus one set per channel,
+    with the network's words and section titles.
 
-    Reads the channels (one query) unless given them.
+    Reads the channels (one query) and the network (``Network.objects.current()``)
+    unless given them.
     """
     channels = report_channels() if channels is None else channels
-    figures = static_figures(home_ids) + channel_figures(channels)
+    network = Network.objects.current() if network is None else network
+    figures = static_figures(home_ids, network) + channel_figures(channels)
+    figures = [
+        dataclasses.replace(figure, section_title=network.section_title(figure.section.value))
+        for figure in figures
+    ]
     return sorted(figures, key=lambda f: SECTION_ORDER.index(f.section))
 
 

@@ -283,15 +283,14 @@ def test_a_taken_unique_value_is_reported_on_its_field(model, field):
     record = changed(second, **{field: getattr(first, field)})
 
     verbose = model._meta.get_field(field).verbose_name
-    assert errors(record)[field] == [
-        f"Er bestaat al een {capfirst(model._meta.verbose_name)} met eenzelfde {capfirst(verbose)}."
-    ]
+    # locale/nl: the field leads ("Naam: ..."), not "een Organisatie met eenzelfde Naam".
+    assert errors(record)[field] == [f"{capfirst(verbose)}: deze waarde is al in gebruik."]
 
 
 def test_a_taken_organisation_code_says_so_in_dutch():
     f.make_organisation(code="fmb")
     record = Organisation(name="Nieuw", code="fmb", province=Province.FLEVOLAND)
-    assert errors(record) == {"code": ["Er bestaat al een Organisatie met eenzelfde Code."]}
+    assert errors(record) == {"code": ["Code: deze waarde is al in gebruik."]}
 
 
 # --- the constraints' own messages ----------------------------------------------------
@@ -427,8 +426,8 @@ def transport_rows():
     }
 
 
-def test_transport_is_classified_by_the_libraries_provinces(transport_rows, settings):
-    settings.BNF_HOME_PROVINCE = "flevoland"
+def test_transport_is_classified_by_the_libraries_provinces(transport_rows):
+    f.set_network(home_province="flevoland")
     rows = transport_rows
 
     assert list(TransportReservation.objects.within_province()) == [rows["within"]]
@@ -444,8 +443,8 @@ def test_a_row_between_two_other_provinces_is_neither(transport_rows):
     assert elsewhere not in TransportReservation.objects.interprovincial()
 
 
-def test_the_home_province_comes_from_the_settings(transport_rows, settings):
-    settings.BNF_HOME_PROVINCE = Province.UTRECHT
+def test_the_home_province_comes_from_the_networks_identity(transport_rows):
+    f.set_network(home_province=Province.UTRECHT)
     rows = transport_rows
 
     assert not TransportReservation.objects.within_province().exists()

@@ -24,6 +24,8 @@ from kpis import checklist, closing, reporting, year_policy
 from kpis.models import ClosedYear, YearReopening
 from kpis.roles import CLOSE_YEAR_PERMISSION
 
+from .base import year_column
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     list_per_page = 50
@@ -64,10 +66,10 @@ class ReopenYearForm(forms.Form):
 
 @admin.register(ClosedYear)
 class ClosedYearAdmin(ReadOnlyAdmin):
-    list_display = ("year", "closed_at", "closed_by", "reopen_link")
+    list_display = (year_column(), "closed_at", "closed_by", "reopen_link")
     list_select_related = ("closed_by",)
     search_fields = ("=year",)
-    fields = ("year", "closed_at", "closed_by", "warnings_seen", "snapshot")
+    fields = (year_column(), "closed_at", "closed_by", "warnings_seen", "snapshot")
     readonly_fields = ("warnings_seen",)
     change_list_template = "admin/kpis/closedyear/change_list.html"
 
@@ -239,12 +241,12 @@ class ClosedYearAdmin(ReadOnlyAdmin):
 
 @admin.register(YearReopening)
 class YearReopeningAdmin(ReadOnlyAdmin):
-    list_display = ("year", "reopened_at", "reopened_by", "short_reason", "closed_at")
+    list_display = (year_column(), "reopened_at", "reopened_by", "short_reason", "closed_at")
     list_filter = ("year",)
     list_select_related = ("reopened_by",)
     search_fields = ("reason",)
     date_hierarchy = "reopened_at"
-    fields = ("year", "reopened_at", "reopened_by", "reason", "closed_at", "snapshot")
+    fields = (year_column(), "reopened_at", "reopened_by", "reason", "closed_at", "snapshot")
 
     @admin.display(description=_("reden"), ordering="reason")
     def short_reason(self, reopening):

@@ -49,7 +49,7 @@ IMPORT_COLUMNS = [
         "periode",
         _("Optioneel, bij datum: 'dag' (standaard) of 'maand' (datum op de 1e)."),
     ),
-    ("van", _("Code (bijv. 'fmb') of exacte naam van de leverende bibliotheek.")),
+    ("van", _("Code (bijv. 'bieb-noord') of exacte naam van de leverende bibliotheek.")),
     ("naar", _("Code of exacte naam van de ontvangende bibliotheek (niet dezelfde).")),
     ("aantal", _("Geheel getal van minstens 1, alleen cijfers: 1234, niet 1.234.")),
 ]
@@ -99,6 +99,7 @@ class TransportReservationAdmin(ReportDatedAdmin):
     """
 
     list_display = ("delivered_on", "period", "origin", "destination", "quantity")
+    list_totals = ("quantity",)
     list_filter = (
         YearSpanFilter,
         "period",
@@ -116,7 +117,7 @@ class TransportReservationAdmin(ReportDatedAdmin):
     date_hierarchy = None
     ordering = ("-delivered_on",)
     search_fields = ("=origin__code", "=destination__code")
-    search_help_text = _("Zoek op de code van een bibliotheek, bijvoorbeeld 'fmb'.")
+    search_help_text = _("Zoek op de code van een bibliotheek, bijvoorbeeld 'bieb-noord'.")
     autocomplete_fields = ("origin", "destination")
     fields = ("origin", "destination", "delivered_on", "period", "quantity", "import_batch")
     readonly_fields = ("import_batch",)
@@ -184,9 +185,9 @@ class TransportReservationAdmin(ReportDatedAdmin):
         return TemplateResponse(request, "admin/kpis/transportreservation/import.html", context)
 
     def visible_jobs(self, request):
-        """The background imports this user may follow: their own (a superuser: all)."""
+        """The background imports this user may follow: their own (a coordinator: all)."""
         queryset = TransportImportJob.objects.select_related("batch", "user")
-        if request.user.is_superuser:
+        if request.user.has_perm("kpis.view_transportimportjob"):
             return queryset
         return queryset.filter(user=request.user)
 

@@ -11,6 +11,7 @@ from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
 from .imports import ImportBatch
 from .jobs import TransportImportJob
+from .network import Network
 from .notifications import NotificationPreference
 from .organisations import Organisation, Province, Theme
 from .report_text import ReportText
@@ -30,6 +31,7 @@ __all__ = [
     "KnowledgeCircle",
     "KnowledgeCircleMeeting",
     "NotificationPreference",
+    "Network",
     "Organisation",
     "Province",
     "Publication",
