@@ -317,3 +317,22 @@ def test_an_adviser_cannot_change_someone_elses_mails(client, make_adviser):
 
     assert response.status_code == 403
     assert not NotificationPreference.objects.exists()
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+def test_mail_settings_that_cannot_work_stop_the_start():
+    from tests.test_settings import start
+
+    both = start(EMAIL_USE_TLS="ja", EMAIL_USE_SSL="ja")
+    assert both.returncode != 0
+    assert "EMAIL_USE_TLS en EMAIL_USE_SSL sluiten elkaar uit" in both.stderr
+
+    never = start(BNF_REMINDER_DAYS="0")
+    assert never.returncode != 0
+    assert "BNF_REMINDER_DAYS='0' is geen geldige waarde" in never.stderr
+
+    no_scheme = start(BNF_SITE_URL="kpi.bnf.nl")
+    assert no_scheme.returncode != 0
+    assert "BNF_SITE_URL begint niet met een schema" in no_scheme.stderr
