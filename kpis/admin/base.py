@@ -6,6 +6,7 @@ list filters on report year, numbers are typed and shown the Dutch way.
 """
 
 import functools
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -62,12 +63,19 @@ class DutchDecimalField(forms.DecimalField):
 
     Django's own DecimalField renders as <input type="number"> and only reads the
     Dutch separators when it is localized; this field always is, and tolerates a
-    euro sign and spaces pasted along from a spreadsheet.
+    euro sign and spaces pasted along from a spreadsheet. With ``whole_as_integer`` a
+    whole number shows without decimals ("50", not "50,00"), as a count should.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, whole_as_integer: bool = False, **kwargs):
         kwargs["localize"] = True
+        self.whole_as_integer = whole_as_integer
         super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if self.whole_as_integer and isinstance(value, Decimal) and value == value.to_integral():
+            return int(value)
+        return super().prepare_value(value)
 
     def to_python(self, value):
         if isinstance(value, str):
