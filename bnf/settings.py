@@ -5,6 +5,7 @@ locally on SQLite in debug mode; production values come only from the
 environment (see README, "Configuratie").
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -235,6 +236,33 @@ TASKS = {
 BNF_IMPORT_JOB_ROWS = int(os.environ.get("BNF_IMPORT_JOB_ROWS", "50000"))
 # Where an uploaded file waits for the worker (shared by the app and the worker).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+
+# Evidence files (kpis.Evidence): never under a public URL, downloaded through a view that
+# checks permissions. By default a private directory; BNF_EVIDENCE_STORAGE_BACKEND and
+# BNF_EVIDENCE_STORAGE_OPTIONS (JSON) pick another Django storage, such as S3 with
+# django-storages (README, "Bewijsstukken"); BNF_EVIDENCE_STORAGE names the STORAGES alias.
+BNF_EVIDENCE_STORAGE = os.environ.get("BNF_EVIDENCE_STORAGE", "evidence")
+BNF_EVIDENCE_ROOT = Path(os.environ.get("BNF_EVIDENCE_ROOT", BASE_DIR / "private" / "evidence"))
+BNF_EVIDENCE_MAX_BYTES = int(os.environ.get("BNF_EVIDENCE_MAX_MB", "10")) * 1024 * 1024
+try:
+    _evidence_options = json.loads(os.environ.get("BNF_EVIDENCE_STORAGE_OPTIONS") or "{}")
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"BNF_EVIDENCE_STORAGE_OPTIONS is geen geldige JSON: {error}"
+    ) from None
+if not isinstance(_evidence_options, dict):
+    raise ImproperlyConfigured("BNF_EVIDENCE_STORAGE_OPTIONS moet een JSON-object zijn: {...}.")
+STORAGES["evidence"] = {
+    "BACKEND": os.environ.get(
+        "BNF_EVIDENCE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": _evidence_options or {"location": BNF_EVIDENCE_ROOT},
+}
+if BNF_EVIDENCE_STORAGE not in STORAGES:
+    raise ImproperlyConfigured(
+        f"BNF_EVIDENCE_STORAGE={BNF_EVIDENCE_STORAGE!r} staat niet in STORAGES "
+        f"({', '.join(STORAGES)})."
+    )
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the add permission of the model, exporting its view permission (the

@@ -45,6 +45,7 @@ def roles(db):
         importlib.import_module("kpis.migrations.0004_roles").create_roles(apps, None)
         lockouts = importlib.import_module("kpis.migrations.0005_coordinator_lifts_lockouts")
         lockouts.allow_lifting_lockouts(apps, None)
+        importlib.import_module("kpis.migrations.0010_evidence").allow_evidence(apps, None)
     return {group.name: group for group in Group.objects.filter(name__in=ROLES)}
 
 

@@ -9,6 +9,7 @@ from .base import ClosedYearError, Registration, ReportDated
 from .closing import ClosedYear, YearReopening
 from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
+from .evidence import Evidence
 from .imports import ImportBatch
 from .jobs import TransportImportJob
 from .organisations import Organisation, Province, Theme
@@ -21,6 +22,7 @@ __all__ = [
     "Channel",
     "ClosedYear",
     "ClosedYearError",
+    "Evidence",
     "ImportBatch",
     "YearReopening",
     "ChannelPost",
