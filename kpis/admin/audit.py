@@ -87,8 +87,8 @@ def _shown(field, value) -> str:
         return str(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    if field.many_to_one or field.one_to_one:
-        return _related_shown(field, value)
+    if (field.many_to_one or field.one_to_one) and hasattr(field, "target_field"):
+        return _related_shown(field, value)  # not a generic relation: logged as its text
     try:
         if isinstance(field, models.DateTimeField):
             moment = datetime.datetime.fromisoformat(str(value))

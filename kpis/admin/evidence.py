@@ -7,6 +7,8 @@ through ``EvidenceAdmin.download_view``, for those the access rule in ``kpis.evi
 lets see the evidence; every download is logged in the audit trail ("bekeken").
 """
 
+from urllib.parse import quote
+
 from auditlog.signals import accessed
 from django import forms
 from django.contrib import admin, messages
@@ -21,7 +23,6 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import gettext
@@ -139,8 +140,18 @@ class EvidenceInline(EvidenceDisplay, GenericTabularInline):
     def has_view_permission(self, request, obj=None):
         return access.may_see_evidence_of(request.user, self.parent_model)
 
+    def parent_is_editable(self, request, obj) -> bool:
+        """Whether the record's own form can be saved (not in a closed year, say)."""
+        if obj is None or obj.pk is None:
+            return True
+        parent_admin = self.admin_site.get_model_admin(self.parent_model)
+        return parent_admin.has_change_permission(request, obj)
+
     def has_add_permission(self, request, obj):
-        return access.may_add_evidence_to(request.user, self.parent_model)
+        # Through this table only when the record's form is saved; else add_elsewhere_url.
+        return access.may_add_evidence_to(
+            request.user, self.parent_model
+        ) and self.parent_is_editable(request, obj)
 
     def has_change_permission(self, request, obj=None):
         return False  # evidence is added and deleted, never changed
@@ -160,16 +171,13 @@ class EvidenceInline(EvidenceDisplay, GenericTabularInline):
     def add_elsewhere_url(self, request, obj) -> str:
         """The page for adding evidence when the record's own form is read-only (a closed
         year), for those who may add it; "" otherwise."""
-        if obj is None or obj.pk is None:
-            return ""
-        parent_admin = self.admin_site.get_model_admin(self.parent_model)
-        if parent_admin.has_change_permission(request, obj):
+        if self.parent_is_editable(request, obj):
             return ""
         if not access.may_add_evidence_to(request.user, self.parent_model):
             return ""
         opts = self.parent_model._meta
         label = f"{opts.app_label}.{opts.model_name}:{obj.pk}"
-        return reverse("admin:kpis_evidence_add") + "?" + urlencode({"record": label})
+        return reverse("admin:kpis_evidence_add") + f"?record={quote(label, safe='.:')}"
 
 
 @admin.register(Evidence)

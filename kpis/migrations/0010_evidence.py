@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('media_type', models.CharField(blank=True, help_text='Het type, bepaald uit de inhoud van het bestand.', max_length=100, verbose_name='bestandstype')),
                 ('size', models.PositiveBigIntegerField(blank=True, help_text='Grootte van het bestand.', null=True, verbose_name='grootte (bytes)')),
                 ('checksum', models.CharField(blank=True, help_text='Vingerafdruk van de inhoud, om een hersteld bestand te controleren.', max_length=64, verbose_name='controlegetal (SHA-256)')),
-                ('url', models.URLField(blank=True, help_text='Een webadres (http of https), bijvoorbeeld het nieuwsbericht.', max_length=2000, validators=[django.core.validators.URLValidator(message='Voer een webadres in dat begint met http:// of https://.', schemes=('http', 'https'))], verbose_name='link')),
+                ('url', models.URLField(blank=True, help_text='Een webadres (http of https), bijvoorbeeld het nieuwsbericht.', max_length=2000, validators=[django.core.validators.URLValidator(code='not_a_web_address', message='Voer een webadres in dat begint met http:// of https://.', schemes=('http', 'https'))], verbose_name='link')),
                 ('description', models.CharField(blank=True, help_text="Wat het is, bijvoorbeeld 'Toekenningsbrief provincie'.", max_length=300, verbose_name='omschrijving')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='toegevoegd op')),
                 ('added_by', models.ForeignKey(blank=True, help_text='Wie het bewijsstuk toevoegde.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='toegevoegd door')),

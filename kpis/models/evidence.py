@@ -116,6 +116,7 @@ class Evidence(models.Model):
             URLValidator(
                 schemes=WEB_SCHEMES,
                 message=_("Voer een webadres in dat begint met http:// of https://."),
+                code="not_a_web_address",  # "invalid" would get the field's own message
             )
         ],
         help_text=_("Een webadres (http of https), bijvoorbeeld het nieuwsbericht."),
