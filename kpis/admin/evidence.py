@@ -32,7 +32,7 @@ from kpis import evidence as access
 from kpis import file_types
 from kpis.models import Evidence
 
-EMPTY = "–"
+EMPTY = "-"  # as the admin shows an empty value
 
 
 def person(user) -> str:
@@ -53,7 +53,7 @@ class EvidenceForm(forms.ModelForm):
     """A file (checked by its content and size) or a link, with a description."""
 
     upload = forms.FileField(
-        label=_("bestand"),
+        label=_("Bestand"),
         required=False,
         widget=forms.FileInput(attrs={"accept": ",".join(file_types.EXTENSIONS)}),
         help_text=_(
@@ -67,6 +67,8 @@ class EvidenceForm(forms.ModelForm):
     class Meta:
         model = Evidence
         fields = ("url", "description")
+        # The admin's 610 px text box would push the table past a laptop screen.
+        widgets = {"description": forms.TextInput(attrs={"size": 30})}
 
     def clean_upload(self):
         uploaded = self.cleaned_data.get("upload")
@@ -123,7 +125,7 @@ class EvidenceDisplay:
         if not evidence.pk:
             return ""
         moment = date_format(localtime(evidence.created_at), "SHORT_DATETIME_FORMAT")
-        return f"{person(evidence.added_by)}, {moment}"
+        return format_html("{}<br>{}", person(evidence.added_by), moment)
 
 
 class EvidenceInline(EvidenceDisplay, GenericTabularInline):
@@ -135,7 +137,12 @@ class EvidenceInline(EvidenceDisplay, GenericTabularInline):
     fields = ("upload", "url", "description", "added")
     readonly_fields = ("added",)
     extra = 1
+    # "Bekijken": the item's own page, where it can also be deleted (a closed year's too).
+    show_change_link = True
     template = "admin/kpis/evidence/inline.html"
+
+    class Media:
+        css = {"all": ["kpis/evidence.css"]}
 
     def has_view_permission(self, request, obj=None):
         return access.may_see_evidence_of(request.user, self.parent_model)
@@ -275,7 +282,14 @@ class EvidenceAdmin(EvidenceDisplay, admin.ModelAdmin):
             "kind": record._meta.verbose_name,
             "record": record,
         }
-        extra_context = {**(extra_context or {}), "title": title, "subtitle": None}
+        extra_context = {
+            **(extra_context or {}),
+            "title": title,
+            "subtitle": None,
+            # Saving goes back to the record: no "save and add another" or "and continue".
+            "show_save_and_add_another": False,
+            "show_save_and_continue": False,
+        }
         return super().add_view(request, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
