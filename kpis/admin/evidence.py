@@ -209,7 +209,8 @@ class EvidenceAdmin(EvidenceDisplay, admin.ModelAdmin):
         return access.may_see_evidence_of(request.user, obj.record_model())
 
     def has_add_permission(self, request):
-        return access.may_handle_evidence(request.user, "add")
+        # Always to a record (``?record=``): no "add" button on the list.
+        return access.may_handle_evidence(request.user, "add") and "record" in request.GET
 
     def has_change_permission(self, request, obj=None):
         return False
