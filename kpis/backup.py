@@ -53,6 +53,7 @@ from django.apps import apps
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
@@ -376,6 +377,9 @@ def restore_archive(path: str | Path, *, force: bool = False) -> dict[str, int]:
                 "De database is niet leeg; herstel alleen in een lege, gemigreerde database "
                 f"(of gebruik --force om samen te voegen). Aanwezig: {listed}."
             )
+    # Content types and permissions are found by natural key: from the database, not from
+    # a process cache that a flush (ids made anew) may have left behind.
+    ContentType.objects.clear_cache()
     loader = _Loader(force=force)
     written: list[str] = []
     try:

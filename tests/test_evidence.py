@@ -1,6 +1,7 @@
 """Evidence per record: files checked by their content and size, links, who may see and
 download them, the audit trail, closed years, and back-up and restore."""
 
+import datetime
 import io
 import zipfile
 from pathlib import Path
@@ -240,6 +241,38 @@ def test_other_content_is_refused_with_a_reason(name, data, message):
         Evidence().attach_file(upload(name, data))
     assert message in error.value.messages[0]
     assert f"Het bestand '{name}' is niet opgeslagen" in error.value.messages[0]
+
+
+def test_a_new_training_and_its_file_are_saved_in_one_go(adviser_client, storage):
+    new = Training(title="Nieuw", held_on=datetime.date(2021, 9, 1), participants=8)
+    form = training_form(new, {"upload": upload("lijst.pdf", PDF), "url": "", "description": ""})
+
+    response = adviser_client.post(reverse("admin:kpis_training_add"), form)
+
+    assert response.status_code == 302
+    evidence = Evidence.objects.get()
+    assert evidence.record == Training.objects.get(title="Nieuw")
+    assert stored_files(storage) == [evidence.file.name]
+
+
+def test_a_good_file_on_a_form_that_does_not_save_is_not_stored(adviser_client, storage):
+    training = make_training()
+    form = training_form(
+        training, {"upload": upload("brief.pdf", PDF), "url": "", "description": ""}
+    )
+    form["participants"] = "-3"
+
+    response = adviser_client.post(change_url(training), form)
+
+    assert response.status_code == 200
+    assert Evidence.objects.count() == 0
+    assert stored_files(storage) == []
+
+
+def test_control_characters_leave_the_file_name():
+    evidence = Evidence()
+    evidence.attach_file(upload("brief\r\nSet-Cookie: x.pdf", PDF))
+    assert evidence.file_name == "briefSet-Cookie: x.pdf"
 
 
 def test_a_png_named_pdf_is_kept_as_the_png_it_is():

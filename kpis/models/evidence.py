@@ -204,7 +204,9 @@ class Evidence(models.Model):
         large (``BNF_EVIDENCE_MAX_BYTES``), empty, or of a type we do not take.
         """
         found = file_types.inspect_upload(uploaded, max_bytes=settings.BNF_EVIDENCE_MAX_BYTES)
-        name = os.path.basename(uploaded.name or "") or gettext("bestand")
+        # No control characters: the name goes into the download's Content-Disposition.
+        name = "".join(ch for ch in os.path.basename(uploaded.name or "") if ch.isprintable())
+        name = name.strip() or gettext("bestand")
         stem, extension = os.path.splitext(name)
         if extension.lower() not in {found.extension, *EXTENSION_ALIASES.get(found.extension, ())}:
             name = f"{stem or name}{found.extension}"
