@@ -5,7 +5,6 @@ locally on SQLite in debug mode; production values come only from the
 environment (see README, "Configuratie").
 """
 
-import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -15,19 +14,20 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from bnf.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_hosts,
+    env_import_path,
+    env_int,
+    env_json_object,
+    env_origins,
+    env_path,
+    env_url,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
@@ -39,11 +39,11 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_
         "van minstens 50 tekens zijn."
     )
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+ALLOWED_HOSTS = env_hosts("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_origins("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kpis.apps.BnfAdminConfig",  # django.contrib.admin with our start page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -101,13 +101,22 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "bnf.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
+database_url = env_url(
+    "DATABASE_URL",
+    f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    ("postgres", "postgresql", "sqlite"),  # the two databases the year policy's triggers know
+    "postgres://gebruiker:wachtwoord@host:5432/bnf",
+)
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            database_url,
+            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    }
+except ValueError as error:  # its message does not repeat the URL (nor its password)
+    raise ImproperlyConfigured(f"DATABASE_URL is onleesbaar: {error}") from None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -118,20 +127,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # `redis` extra): after a write one worker recomputes and the others wait for it (up to
 # BNF_CACHE_LOCK_SECONDS). BNF_FIGURE_CACHE=false computes everything on every request;
 # BNF_PAGE_CACHE=false keeps the figures cached but renders every page.
-if os.environ.get("BNF_CACHE_URL"):
+cache_url = env_url("BNF_CACHE_URL", None, ("redis", "rediss", "unix"), "redis://127.0.0.1:6379/1")
+if cache_url:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["BNF_CACHE_URL"],
+            "LOCATION": cache_url,
             "KEY_PREFIX": "bnf",
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 BNF_FIGURE_CACHE = env_bool("BNF_FIGURE_CACHE", True)
-BNF_FIGURE_CACHE_SECONDS = int(os.environ.get("BNF_FIGURE_CACHE_SECONDS", "86400"))
+BNF_FIGURE_CACHE_SECONDS = env_int("BNF_FIGURE_CACHE_SECONDS", 86400)
 BNF_PAGE_CACHE = env_bool("BNF_PAGE_CACHE", True)
-BNF_CACHE_LOCK_SECONDS = float(os.environ.get("BNF_CACHE_LOCK_SECONDS", "10"))
+BNF_CACHE_LOCK_SECONDS = env_float("BNF_CACHE_LOCK_SECONDS", 10)
 
 # Demo data lives in the top-level fixtures/ folder: `manage.py loaddata bnf_2021`.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
@@ -190,7 +200,7 @@ AXES_COOLOFF_MESSAGE = _("Te veel mislukte inlogpogingen. Probeer het over een u
 # append to X-Forwarded-For, the entry our outermost proxy wrote (bnf.security.client_ip).
 # Set it only when the app cannot be reached around the proxies, or clients can pick
 # their own address; left at 0 behind a proxy, everyone shares the proxy's address.
-BNF_PROXY_COUNT = int(os.environ.get("BNF_PROXY_COUNT", "0"))
+BNF_PROXY_COUNT = env_int("BNF_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "bnf.security.client_ip"
 
 # Content-Security-Policy (django-csp) on every response: only our own scripts, styles
@@ -214,13 +224,15 @@ BNF_HOME_PROVINCE = os.environ.get("BNF_HOME_PROVINCE", "flevoland")
 
 # Seconds the fast transport import waits for a table lock (PostgreSQL) before it gives
 # up, writes nothing and asks to try again later; 0 waits without limit.
-BNF_IMPORT_LOCK_TIMEOUT = float(os.environ.get("BNF_IMPORT_LOCK_TIMEOUT", "30"))
+BNF_IMPORT_LOCK_TIMEOUT = env_float("BNF_IMPORT_LOCK_TIMEOUT", 30)
 
 # Background jobs: Django's tasks API (the django-tasks backport, with its queue in the
 # database: django-tasks-db). "database" stores each job for `manage.py db_worker` (the
 # worker service, see README "Uitrollen"); "immediate" runs it at once in the process that
 # asks for it (rundemo and the tests). Default: database in production, immediate in debug.
-BNF_TASKS_BACKEND = os.environ.get("BNF_TASKS_BACKEND", "immediate" if DEBUG else "database")
+BNF_TASKS_BACKEND = env_choice(
+    "BNF_TASKS_BACKEND", "immediate" if DEBUG else "database", ("database", "immediate")
+)
 TASKS = {
     "default": {
         "BACKEND": (
@@ -233,7 +245,7 @@ TASKS = {
 }
 # A fast transport import of more rows than this runs as a background job, with a progress
 # page; smaller files are imported within the upload request.
-BNF_IMPORT_JOB_ROWS = int(os.environ.get("BNF_IMPORT_JOB_ROWS", "50000"))
+BNF_IMPORT_JOB_ROWS = env_int("BNF_IMPORT_JOB_ROWS", 50000)
 # Where an uploaded file waits for the worker (shared by the app and the worker).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 
@@ -241,28 +253,15 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 # checks permissions. By default a private directory; BNF_EVIDENCE_STORAGE_BACKEND and
 # BNF_EVIDENCE_STORAGE_OPTIONS (JSON) pick another Django storage, such as S3 with
 # django-storages (README, "Bewijsstukken"); BNF_EVIDENCE_STORAGE names the STORAGES alias.
-BNF_EVIDENCE_STORAGE = os.environ.get("BNF_EVIDENCE_STORAGE", "evidence")
-BNF_EVIDENCE_ROOT = Path(os.environ.get("BNF_EVIDENCE_ROOT", BASE_DIR / "private" / "evidence"))
-BNF_EVIDENCE_MAX_BYTES = int(os.environ.get("BNF_EVIDENCE_MAX_MB", "10")) * 1024 * 1024
-try:
-    _evidence_options = json.loads(os.environ.get("BNF_EVIDENCE_STORAGE_OPTIONS") or "{}")
-except ValueError as error:
-    raise ImproperlyConfigured(
-        f"BNF_EVIDENCE_STORAGE_OPTIONS is geen geldige JSON: {error}"
-    ) from None
-if not isinstance(_evidence_options, dict):
-    raise ImproperlyConfigured("BNF_EVIDENCE_STORAGE_OPTIONS moet een JSON-object zijn: {...}.")
+BNF_EVIDENCE_ROOT = env_path("BNF_EVIDENCE_ROOT", BASE_DIR / "private" / "evidence")
+BNF_EVIDENCE_MAX_BYTES = env_int("BNF_EVIDENCE_MAX_MB", 10, minimum=1) * 1024 * 1024
 STORAGES["evidence"] = {
-    "BACKEND": os.environ.get(
+    "BACKEND": env_import_path(
         "BNF_EVIDENCE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
     ),
-    "OPTIONS": _evidence_options or {"location": BNF_EVIDENCE_ROOT},
+    "OPTIONS": env_json_object("BNF_EVIDENCE_STORAGE_OPTIONS") or {"location": BNF_EVIDENCE_ROOT},
 }
-if BNF_EVIDENCE_STORAGE not in STORAGES:
-    raise ImproperlyConfigured(
-        f"BNF_EVIDENCE_STORAGE={BNF_EVIDENCE_STORAGE!r} staat niet in STORAGES "
-        f"({', '.join(STORAGES)})."
-    )
+BNF_EVIDENCE_STORAGE = env_choice("BNF_EVIDENCE_STORAGE", "evidence", tuple(STORAGES))
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the add permission of the model, exporting its view permission (the
@@ -282,7 +281,7 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Only makes the domain eligible: it goes on browsers' preload list when someone
     # submits it (hstspreload.org, base domain only), which nobody does by accident.
@@ -298,5 +297,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "DJANGO_LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")
+        ).upper(),
+    },
 }

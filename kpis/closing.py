@@ -70,8 +70,11 @@ def figure_tables() -> list[str]:
     return data_version.tracked_tables()
 
 
-def close_year(year: int, user) -> ClosedYear:
+def close_year(year: int, user, acknowledged: list[dict] | None = None) -> ClosedYear:
     """Close ``year``: freeze its records and store its figures as published.
+
+    ``acknowledged``: the checklist warnings the coordinator saw and accepted on the
+    closing page (``kpis.checklist``), stored with the closing.
 
     On PostgreSQL the figure tables are locked in SHARE mode first: the closing waits
     for transactions that are writing to commit (their rows are then in the snapshot)
@@ -101,6 +104,7 @@ def close_year(year: int, user) -> ClosedYear:
             snapshot=rows,
             report_pdf=pdf,
             report_pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            acknowledged_warnings=acknowledged,
         )
 
 

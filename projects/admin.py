@@ -64,6 +64,7 @@ class ProjectApplicationAdmin(ImportExportAdmin, RegistrationAdmin):
         "outcome",
         "adviser",
     )
+    list_totals = (("amount_requested", "amount_requested_display"),)
     list_filter = (
         ReportYearFilter,
         "outcome",

@@ -38,6 +38,7 @@ class SubsidyAdmin(ImportExportAdmin, RegistrationAdmin):
         "awarded_on",
         "adviser",
     )
+    list_totals = (("amount", "amount_display"),)
     list_filter = (
         ReportYearFilter,
         "status",

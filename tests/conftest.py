@@ -1,6 +1,7 @@
 """Shared set-up: named users as the product knows them, and small record makers."""
 
 import importlib
+import itertools
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,52 +16,96 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
-def adviser(db):
-    return User.objects.create_user("test-adviseur", password="adviseur-test-2021", is_staff=True)
-
-
-@pytest.fixture
-def coordinator(db):
-    return User.objects.create_superuser("test-coordinator", password="coordinator-test-2021")
-
-
-@pytest.fixture
 def outsider(db):
     return User.objects.create_user("buitenstaander", password="buiten-test-2021")
+
+
+# The data migrations that give the role groups their permissions, in order (module, function).
+ROLE_MIGRATIONS = [
+    ("0004_roles", "create_roles"),
+    ("0005_coordinator_lifts_lockouts", "allow_lifting_lockouts"),
+    ("0007_report_text_roles", "allow_report_texts"),
+    ("0011_adviser_adds_reference", "allow_adding"),
+    ("0010_role_permissions", "grant_role_permissions"),
+    ("0012_evidence", "allow_evidence"),
+]
+
+
+def make_roles_as_the_migrations_do():
+    from django.apps import apps
+
+    for module, function in ROLE_MIGRATIONS:
+        getattr(importlib.import_module(f"kpis.migrations.{module}"), function)(apps, None)
 
 
 @pytest.fixture
 def roles(db):
     """The role groups (Adviseur, Coördinator, Provincie) by name.
 
-    The migration makes them; a test that flushes the database (a live-server test)
-    removes them, so they are made again here the way the migration does.
+    The migrations make them; a test that flushes the database (a live-server test)
+    removes them, so they are made again here the way the migrations do.
     """
-    from django.apps import apps
     from django.contrib.auth.models import Group
 
     from kpis.roles import ROLES
 
     if Group.objects.filter(name__in=ROLES).count() < len(ROLES):
-        importlib.import_module("kpis.migrations.0004_roles").create_roles(apps, None)
-        lockouts = importlib.import_module("kpis.migrations.0005_coordinator_lifts_lockouts")
-        lockouts.allow_lifting_lockouts(apps, None)
-        importlib.import_module("kpis.migrations.0010_evidence").allow_evidence(apps, None)
+        make_roles_as_the_migrations_do()
     return {group.name: group for group in Group.objects.filter(name__in=ROLES)}
 
 
 @pytest.fixture
 def make_role_user(roles):
-    """``make_role_user("Adviseur")``: a staff member with that role (no superuser)."""
+    """``make_role_user("Adviseur")``: a staff member with that role (no superuser).
 
-    def make(role, username=None, **fields):
-        user = User.objects.create_user(
-            username or f"test-{role.lower()}", password="rol-test-2021", is_staff=True, **fields
-        )
+    Without a username it is ``test-adviseur`` (``-2``, ``-3``, ... when taken), so it can be
+    used beside the ``adviser`` fixture.
+    """
+
+    def make(role, username=None, password="rol-test-2021", **fields):
+        if username is None:
+            username = base = f"test-{role.lower()}"
+            for number in itertools.count(2):
+                if not User.objects.filter(username=username).exists():
+                    break
+                username = f"{base}-{number}"
+        user = User.objects.create_user(username, password=password, is_staff=True, **fields)
         user.groups.add(roles[role])
         return user
 
     return make
+
+
+@pytest.fixture
+def adviser(make_role_user):
+    """A staff member in the Adviseur group (``test-adviseur``)."""
+    return make_role_user("Adviseur", password="adviseur-test-2021")
+
+
+@pytest.fixture
+def coordinator(make_role_user):
+    """A staff member in the Coördinator group, not a superuser."""
+    return make_role_user("Coördinator", "test-coordinator", password="coordinator-test-2021")
+
+
+@pytest.fixture
+def provincie(make_role_user):
+    """A staff member in the Provincie group (``test-provincie``): looks, changes nothing."""
+    return make_role_user("Provincie", password="provincie-test-2021")
+
+
+@pytest.fixture
+def staff_without_role(db):
+    """May enter the admin but is in no group: sees and changes nothing."""
+    return User.objects.create_user(
+        "test-zonder-rol", password="zonder-rol-test-2021", is_staff=True
+    )
+
+
+@pytest.fixture
+def superuser(db):
+    """May do everything without a group. Only for a test that says why it needs one."""
+    return User.objects.create_superuser("test-superuser", password="superuser-test-2021")
 
 
 @pytest.fixture

@@ -226,6 +226,16 @@ def make_transport_import_job(**overrides):
     return TransportImportJob.objects.create(**{**fields, **overrides})
 
 
+def make_notification_preference(**overrides):
+    """Someone who wants no reminders (a new user each call)."""
+    from django.contrib.auth.models import User
+
+    from kpis.models.notifications import NotificationPreference
+
+    user = overrides.pop("user", None) or User.objects.create_user(f"melding-{_next()}")
+    return NotificationPreference.objects.create(user=user, **{"reminders": False, **overrides})
+
+
 def make_evidence(record=None, **overrides):
     """A link to a news post as evidence of ``record`` (a new training if none)."""
     from django.contrib.contenttypes.models import ContentType

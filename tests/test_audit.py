@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from kpis import audit, closing
+from kpis import audit, checklist, closing
 from kpis.models import (
     ChannelPost,
     ClosedYear,
@@ -487,8 +487,12 @@ def test_the_confirmation_shows_the_figures_and_does_not_close(role_coordinator_
 def test_posting_the_confirmation_closes_the_year_and_logs_it(
     role_coordinator_client, coordinator_user, data_2021
 ):
+    # The checklist's warnings about these few records, acknowledged (tests/test_checklist.py).
+    seen = checklist.fingerprint(checklist.year_checklist(2021))
     response = role_coordinator_client.post(
-        reverse("admin:kpis_closedyear_close"), {"year": "2021"}, follow=True
+        reverse("admin:kpis_closedyear_close"),
+        {"year": "2021", "acknowledge": "on", "warnings": seen},
+        follow=True,
     )
 
     closed = ClosedYear.objects.get()
@@ -498,7 +502,10 @@ def test_posting_the_confirmation_closes_the_year_and_logs_it(
     entry = entries_for(closed).get()
     assert entry.actor == coordinator_user and entry.additional_data["path"] == "admin"
     # Closing again is refused, not a second record.
-    role_coordinator_client.post(reverse("admin:kpis_closedyear_close"), {"year": "2021"})
+    role_coordinator_client.post(
+        reverse("admin:kpis_closedyear_close"),
+        {"year": "2021", "acknowledge": "on", "warnings": seen},
+    )
     assert ClosedYear.objects.count() == 1
 
 

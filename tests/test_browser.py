@@ -178,3 +178,44 @@ def test_pages_fit_the_screen_and_every_chart_has_a_text_alternative(
                 unit = "euro" if key == "subsidies.awarded_amount" else "count"
                 assert card_value(browser, key) == dutch(expected, unit), (path, key)
         assert console_errors(browser) == [], path
+
+
+def test_an_adviser_registers_a_post_in_three_clicks_from_the_start_page(
+    browser, live_server, make_role_user, tmp_path
+):
+    from selenium.webdriver.common.by import By
+
+    from kpis.models import ChannelPost
+    from tests.factories import make_channel
+
+    make_channel(name="Nieuwsbrief", slug="nieuwsbrief")
+    make_channel(name="Website", slug="website")
+    make_role_user("Adviseur", username="anna", first_name="Anna", last_name="de Vries")
+    browser.get(f"{live_server.url}/admin/login/")
+    browser.find_element(By.NAME, "username").send_keys("anna")
+    browser.find_element(By.NAME, "password").send_keys("rol-test-2021")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").submit()
+    assert browser.find_element(By.ID, "registreren-kop").text == "Registreren"
+
+    clicks = 0
+
+    def click(element):
+        nonlocal clicks
+        clicks += 1
+        element.click()
+
+    click(browser.find_element(By.LINK_TEXT, "Bericht"))
+    browser.find_element(By.NAME, "title").send_keys("Leesclub gestart")
+    click(browser.find_element(By.XPATH, "//label[normalize-space()='Nieuwsbrief']"))
+    browser.find_element(By.NAME, "published_on").send_keys("3-3-2021")
+    click(browser.find_element(By.NAME, "_save"))
+
+    assert clicks <= 3
+    assert "Toegevoegd: bericht" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
+    post = ChannelPost.objects.get()
+    assert (post.title, post.channel.slug, post.adviser.username) == (
+        "Leesclub gestart",
+        "nieuwsbrief",
+        "anna",
+    )
+    assert console_errors(browser) == []

@@ -160,7 +160,7 @@ def test_the_admin_still_reports_duplicates_as_form_errors(library, coordinator_
     response = coordinator_client.post(url, form)
 
     assert response.status_code == 200
-    assert "bestaat al" in response.content.decode()
+    assert "Naam: deze waarde is al in gebruik." in response.content.decode()
 
 
 def test_an_import_that_would_recount_a_closed_year_is_refused_with_its_row(

@@ -643,3 +643,50 @@ def test_every_registration_form_has_the_evidence_table(client, make_role_user, 
     evidence = [f for f in formsets if f.model is Evidence]
     assert len(evidence) == 1 and len(evidence[0].initial_forms) == 1
     assert "Bewijs bij dit record" in response.content.decode()
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("helper", "name", "value", "message"),
+    [
+        ("env_path", "BNF_EVIDENCE_ROOT", "private/evidence", "verwacht een absoluut pad"),
+        (
+            "env_import_path",
+            "BNF_EVIDENCE_STORAGE_BACKEND",
+            "storages/backends/s3",
+            "verwacht een Python-pad naar een klasse",
+        ),
+        (
+            "env_json_object",
+            "BNF_EVIDENCE_STORAGE_OPTIONS",
+            '{"bucket_name": ',
+            "geen geldige JSON",
+        ),
+        ("env_json_object", "BNF_EVIDENCE_STORAGE_OPTIONS", '["bnf"]', "moet een JSON-object zijn"),
+    ],
+)
+def test_a_storage_setting_the_app_cannot_use_stops_the_start_with_its_name(
+    monkeypatch, helper, name, value, message
+):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from bnf import env
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured) as error:
+        getattr(env, helper)(name, *(() if helper == "env_json_object" else ("x.Y",)))
+    assert name in str(error.value) and message in str(error.value)
+
+
+def test_storage_options_are_read_as_json(monkeypatch):
+    from bnf import env
+
+    monkeypatch.setenv(
+        "BNF_EVIDENCE_STORAGE_OPTIONS", '{"bucket_name": "bnf", "default_acl": null}'
+    )
+    assert env.env_json_object("BNF_EVIDENCE_STORAGE_OPTIONS") == {
+        "bucket_name": "bnf",
+        "default_acl": None,
+    }

@@ -589,8 +589,8 @@ def test_related_records_are_never_written_by_database_id():
 # --- who may ---------------------------------------------------------------------------
 
 
-def test_importing_needs_the_add_and_change_permission(client, adviser):
-    client.force_login(adviser)
+def test_importing_needs_the_add_and_change_permission(client, staff_without_role):
+    client.force_login(staff_without_role)
 
     assert client.get(url(ChannelPost, "import")).status_code == 403
     assert client.get(url(ChannelPost, "export")).status_code == 403

@@ -244,8 +244,9 @@ def test_an_adviser_sees_only_their_own_jobs(
     assert client.get(job.get_absolute_url()).status_code == 404
     assert job.get_absolute_url() not in client.get(IMPORT_URL).content.decode()
 
-    client.force_login(coordinator)  # a superuser
+    client.force_login(coordinator)  # follows everyone's imports (kpis.view_transportimportjob)
     assert client.get(job.get_absolute_url()).status_code == 200
+    assert job.get_absolute_url() in client.get(IMPORT_URL).content.decode()
 
 
 def test_without_the_import_right_there_is_no_progress_page(client, make_role_user, queued):

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from kpis import closing
+from kpis import checklist, closing
 from kpis.models import ClosedYear, Organisation, ReportDated, Target, Training, YearReopening
 from kpis.roles import ADVISER, COORDINATOR, PROVINCE
 from tests.factories import make_channel_post, make_organisation, make_theme, make_training
@@ -34,6 +34,7 @@ REFERENCE = [
     "auth.user",
 ]
 CRUD = ("add", "change", "delete", "view")
+ADDED_BY_ADVISERS = {"subsidies.funder", "projects.fund", "kpis.organisation"}
 PUBLIC_PATHS = [
     "/2021/",
     "/2021/report/",
@@ -130,7 +131,10 @@ def test_an_adviser_may_change_every_registration_and_see_the_reference_data(rol
         assert codes(model, CRUD) <= perms, model._meta.label
     for label in REFERENCE:
         assert label_codes(label, ["view"]) <= perms
-        assert not label_codes(label, ["add", "change", "delete"]) & perms, label
+        assert not label_codes(label, ["change", "delete"]) & perms, label
+        # A funder, fund or library may be added from the form that needs it ("+").
+        added = label in ADDED_BY_ADVISERS
+        assert bool(label_codes(label, ["add"]) & perms) == added, label
     assert "kpis.close_year" not in perms
     assert "auditlog.view_logentry" not in perms
 
@@ -151,6 +155,41 @@ def test_the_provincie_may_only_look(roles):
         assert codes(model, ["view"]) <= perms
     for label in REFERENCE:
         assert label_codes(label, ["view"]) <= perms
+
+
+def test_the_role_fixtures_are_staff_in_their_group_and_no_superusers(
+    adviser, coordinator, provincie, make_role_user
+):
+    second_adviser = make_role_user(ADVISER)  # beside the adviser fixture: its own name
+    users = [
+        (ADVISER, adviser),
+        (ADVISER, second_adviser),
+        (COORDINATOR, coordinator),
+        (PROVINCE, provincie),
+    ]
+    for role, user in users:
+        assert user.is_staff and not user.is_superuser, user
+        assert list(user.groups.values_list("name", flat=True)) == [role], user
+        assert not user.user_permissions.exists(), user
+    assert second_adviser.username == "test-adviseur-2"
+
+
+def test_the_roles_fixture_makes_the_groups_as_the_migrations_do(roles):
+    # A live-server test flushes the database; the fixture then makes the groups again.
+    from tests.conftest import make_roles_as_the_migrations_do
+
+    migrated = {name: group_codes(group) for name, group in roles.items()}
+    Group.objects.filter(name__in=migrated).delete()
+
+    make_roles_as_the_migrations_do()
+
+    assert {g.name: group_codes(g) for g in Group.objects.filter(name__in=migrated)} == migrated
+
+
+def test_only_a_coordinator_follows_everyones_background_imports(roles):
+    assert "kpis.view_transportimportjob" in group_codes(roles[COORDINATOR])
+    assert "kpis.view_transportimportjob" not in group_codes(roles[ADVISER])
+    assert "kpis.view_transportimportjob" not in group_codes(roles[PROVINCE])
 
 
 def test_the_groups_migration_can_run_again_without_changing_anything(roles):
@@ -174,7 +213,7 @@ def test_an_adviser_adds_a_training_through_the_admin(adviser_client):
     assert training.adviser.username == "test-adviseur"
 
 
-def test_an_adviser_cannot_add_a_target_nor_an_organisation(adviser_client):
+def test_an_adviser_cannot_add_a_target_nor_change_an_organisation(adviser_client):
     assert adviser_client.get(url(Target, "add")).status_code == 403
     form = {"key": "subsidies.awarded", "year": "2021", "value": "5", "note": ""}
     assert adviser_client.post(url(Target, "add"), form).status_code == 403
@@ -287,7 +326,11 @@ def test_a_coordinator_adds_a_target(role_coordinator_client):
 def test_a_coordinator_closes_and_reopens_a_year(role_coordinator_client, coordinator_user):
     make_channel_post()
 
-    closed = role_coordinator_client.post(reverse("admin:kpis_closedyear_close"), {"year": 2021})
+    seen = checklist.fingerprint(checklist.year_checklist(2021))
+    closed = role_coordinator_client.post(
+        reverse("admin:kpis_closedyear_close"),
+        {"year": 2021, "acknowledge": "on", "warnings": seen},
+    )
 
     assert closed.status_code == 302
     assert ClosedYear.objects.get().closed_by == coordinator_user
@@ -310,7 +353,7 @@ def test_a_coordinator_sees_the_audit_log_and_the_groups(role_coordinator_client
 
 
 def test_a_coordinator_gives_an_account_a_role_but_never_superuser_powers(
-    role_coordinator_client, coordinator_user, roles
+    role_coordinator_client, coordinator_user, roles, superuser
 ):
     colleague = User.objects.create_user("collega", is_staff=False)
     form = {
@@ -340,7 +383,7 @@ def test_a_coordinator_gives_an_account_a_role_but_never_superuser_powers(
     role_coordinator_client.post(url(User, "change", coordinator_user.pk), own)
     coordinator_user.refresh_from_db()
     assert not coordinator_user.is_superuser
-    boss = User.objects.create_superuser("baas", password="baas-test-2021")
+    boss = superuser  # the account a coordinator must not take over
     password = {"password1": "Overgenomen-2021!", "password2": "Overgenomen-2021!"}
     assert (
         role_coordinator_client.post(url(User, "password_change", boss.pk), password).status_code
@@ -351,7 +394,37 @@ def test_a_coordinator_gives_an_account_a_role_but_never_superuser_powers(
         == 403
     )
     boss.refresh_from_db()
-    assert boss.check_password("baas-test-2021")
+    assert boss.check_password("superuser-test-2021")
+
+
+def user_form(user, roles, **fields):
+    return {
+        "username": user.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "is_staff": "on",
+        "groups": [roles[COORDINATOR].pk],
+        "date_joined_0": "01-01-2021",
+        "date_joined_1": "12:00:00",
+        "initial-date_joined_0": "01-01-2021",
+        "initial-date_joined_1": "12:00:00",
+        **fields,
+    }
+
+
+def test_a_superuser_may_make_a_superuser(client, superuser, roles):
+    # Needs a superuser: making one is the power no role has.
+    colleague = User.objects.create_user("collega", is_staff=True)
+    client.force_login(superuser)
+
+    form = user_form(colleague, roles, is_superuser="on")
+    response = client.post(url(User, "change", colleague.pk), form)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    colleague.refresh_from_db()
+    assert colleague.is_superuser
 
 
 def test_the_dashboard_links_to_closing_only_for_those_who_may(client, make_role_user, roles):

@@ -797,8 +797,8 @@ def test_anonymous_visitors_get_the_login_page(client, batch):
     assert TransportReservation.objects.count() == 4
 
 
-def test_an_adviser_without_permission_is_refused(client, adviser, batch):
-    client.force_login(adviser)
+def test_a_staff_member_without_a_role_is_refused(client, staff_without_role, batch):
+    client.force_login(staff_without_role)
 
     for url in protected_urls(batch):
         assert client.get(url).status_code == 403, url
@@ -807,17 +807,18 @@ def test_an_adviser_without_permission_is_refused(client, adviser, batch):
     assert TransportReservation.objects.count() == 4
 
 
-def test_each_view_asks_its_own_permission(client, adviser, batch):
+def test_each_view_asks_its_own_permission(client, staff_without_role, batch):
     from django.contrib.auth.models import Permission
 
-    client.force_login(adviser)
-    adviser.user_permissions.add(Permission.objects.get(codename="view_transportreservation"))
+    staff = staff_without_role
+    client.force_login(staff)
+    staff.user_permissions.add(Permission.objects.get(codename="view_transportreservation"))
 
     assert client.get(reverse(EXPORT_URL)).status_code == 200
     assert client.get(reverse(IMPORT_URL)).status_code == 403
     assert client.get(undo_url(batch)).status_code == 403
 
-    adviser.user_permissions.add(
+    staff.user_permissions.add(
         Permission.objects.get(codename="add_transportreservation"),
         Permission.objects.get(codename="delete_transportreservation"),
     )

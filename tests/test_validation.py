@@ -283,15 +283,14 @@ def test_a_taken_unique_value_is_reported_on_its_field(model, field):
     record = changed(second, **{field: getattr(first, field)})
 
     verbose = model._meta.get_field(field).verbose_name
-    assert errors(record)[field] == [
-        f"Er bestaat al een {capfirst(model._meta.verbose_name)} met eenzelfde {capfirst(verbose)}."
-    ]
+    # locale/nl: the field leads ("Naam: ..."), not "een Organisatie met eenzelfde Naam".
+    assert errors(record)[field] == [f"{capfirst(verbose)}: deze waarde is al in gebruik."]
 
 
 def test_a_taken_organisation_code_says_so_in_dutch():
     f.make_organisation(code="fmb")
     record = Organisation(name="Nieuw", code="fmb", province=Province.FLEVOLAND)
-    assert errors(record) == {"code": ["Er bestaat al een Organisatie met eenzelfde Code."]}
+    assert errors(record) == {"code": ["Code: deze waarde is al in gebruik."]}
 
 
 # --- the constraints' own messages ----------------------------------------------------

@@ -1,4 +1,6 @@
-from django.contrib import admin
+import datetime
+
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models import (
@@ -61,6 +63,7 @@ class SupportActivityAdmin(ImportExportAdmin, RegistrationAdmin):
 class TrainingAdmin(ImportExportAdmin, RegistrationAdmin):
     resource_classes = [TrainingResource]
     list_display = ("title", "held_on", "participants", "evaluation_score", "adviser")
+    list_totals = ("participants",)
     list_filter = (ReportYearFilter, THEMES_FILTER, ORGANISATIONS_FILTER, ADVISER_FILTER)
     list_select_related = ("adviser",)
     search_fields = ("title", "notes")
@@ -75,6 +78,17 @@ class TrainingAdmin(ImportExportAdmin, RegistrationAdmin):
     )
 
 
+COUNTS_THROUGH_MEETINGS = _(
+    "Een kenniskring telt in de jaarcijfers mee in elk jaar waarin hij minstens één keer "
+    "bijeenkwam. Vul daarom hieronder de bijeenkomsten in: zonder bijeenkomst telt de "
+    "kenniskring niet mee."
+)
+NO_MEETINGS_YET = _(
+    "Deze kenniskring heeft nog geen bijeenkomsten en telt daarom nog niet mee in de "
+    "jaarcijfers. Voeg een bijeenkomst toe zodra die er is."
+)
+
+
 class KnowledgeCircleMeetingInline(ReportDatedInline):
     model = KnowledgeCircleMeeting
     fields = ("held_on", "topic", "participants", "adviser")
@@ -82,19 +96,47 @@ class KnowledgeCircleMeetingInline(ReportDatedInline):
     extra = 1
 
 
+class NoMeetingsInYearFilter(ReportYearFilter):
+    """Circles that existed in a year but did not meet in it, so count for nothing:
+    ``?no_meetings_in=2021`` (the closing checklist links here, ``kpis.checklist``)."""
+
+    title = _("zonder bijeenkomsten in")
+    parameter_name = "no_meetings_in"
+
+    def years(self, queryset):
+        years = queryset.report_years()
+        return (
+            list(range(years[0], max(years[-1], datetime.date.today().year) + 1)) if years else []
+        )
+
+    def in_year(self, queryset, year):
+        return queryset.without_meetings_in(year)
+
+
 @admin.register(KnowledgeCircle)
 class KnowledgeCircleAdmin(ImportExportAdmin, RegistrationAdmin):
     resource_classes = [KnowledgeCircleResource]
     list_display = ("name", "started_on", "ended_on", "is_active", "adviser")
-    list_filter = (ReportYearFilter, THEMES_FILTER, ADVISER_FILTER)
+    list_filter = (ReportYearFilter, NoMeetingsInYearFilter, THEMES_FILTER, ADVISER_FILTER)
     list_select_related = ("adviser",)
     search_fields = ("name", "notes")
     autocomplete_fields = (*RegistrationAdmin.autocomplete_fields, "organisations")
     inlines = (KnowledgeCircleMeetingInline,)
     fieldsets = (
-        (None, {"fields": ("name", "started_on", "ended_on", "organisations")}),
+        (
+            None,
+            {
+                "fields": ("name", "started_on", "ended_on", "organisations"),
+                "description": COUNTS_THROUGH_MEETINGS,
+            },
+        ),
         REGISTRATION_FIELDSET,
     )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not form.instance.meetings.exists():
+            self.message_user(request, NO_MEETINGS_YET, messages.WARNING)
 
     def get_deletion_years(self, circle):
         # Its meetings go with it, and they count in their own years.
@@ -109,6 +151,7 @@ class KnowledgeCircleAdmin(ImportExportAdmin, RegistrationAdmin):
 class KnowledgeCircleMeetingAdmin(ImportExportAdmin, RegistrationAdmin):
     resource_classes = [KnowledgeCircleMeetingResource]
     list_display = ("circle", "held_on", "topic", "participants", "adviser")
+    list_totals = ("participants",)
     list_filter = (ReportYearFilter, "circle", ADVISER_FILTER)
     list_select_related = ("circle", "adviser")
     search_fields = ("circle__name", "topic", "notes")

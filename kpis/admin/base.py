@@ -41,6 +41,21 @@ def format_euro(amount) -> str:
     return "€\xa0" + number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
+YEAR = _("jaar")
+
+
+def year_column(field: str = "year", description=YEAR):
+    """A list column for a year field: "2021", where Django would print "2.021"."""
+
+    @admin.display(description=description, ordering=field)
+    def year(obj):
+        value = getattr(obj, field)
+        return "" if value is None else str(value)
+
+    year.__name__ = f"{field}_column"
+    return year
+
+
 class DutchDecimalField(forms.DecimalField):
     """A decimal as a Dutch person types it: '263.568,50', '263568,50' or '€ 263.568,50'.
 
@@ -250,6 +265,9 @@ class ReportDatedAdmin(admin.ModelAdmin):
     """
 
     list_per_page = 50
+    # Summed at the foot of the list for the filtered rows, next to their count: model
+    # fields, or (field, list column) where the column shows the field differently.
+    list_totals: tuple = ()
     formfield_overrides = {
         models.DecimalField: {"form_class": DutchDecimalField},
         # Django 6 default; people paste links without a scheme.
@@ -263,6 +281,43 @@ class ReportDatedAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         # Every registration can carry evidence (files, links); see kpis/admin/evidence.py.
         return [*super().get_inlines(request, obj), EvidenceInline]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # Read by admin/change_list_results.html as the table's foot row.
+            changelist.totals = self.totals_row(changelist)
+        return response
+
+    def totals_row(self, changelist) -> list[dict]:
+        """The foot row of the list: how many rows the filters give, and the sum of
+        each ``list_totals`` field over all of them (not just this page), in one query."""
+        columns = dict(
+            (entry, entry) if isinstance(entry, str) else entry for entry in self.list_totals
+        )
+        sums = {field: models.Sum(field) for field in columns}
+        totals = changelist.queryset.aggregate(rows=models.Count("pk"), **sums)
+        cells = [{"text": "", "css": ""} for _column in changelist.list_display]
+        placed = {column: field for field, column in columns.items()}
+        label_at = None
+        for index, column in enumerate(changelist.list_display):
+            if column in placed:
+                field = placed[column]
+                text = self.total_text(field, totals[field])
+                cells[index] = {"text": text, "css": "total-number"}
+            elif label_at is None and column != "action_checkbox":
+                label_at = index
+        count = number_format(totals["rows"], use_l10n=True, force_grouping=True)
+        label = gettext("Totaal (%(count)s rijen)") % {"count": count}
+        if label_at is not None:
+            cells[label_at] = {"text": label, "css": "total-label"}
+        return cells
+
+    def total_text(self, field: str, total) -> str:
+        if isinstance(self.model._meta.get_field(field), models.DecimalField):
+            return format_euro(total or 0)
+        return number_format(total or 0, use_l10n=True, force_grouping=True)
 
     def get_deletion_years(self, obj) -> set[int]:
         """Report years that deleting ``obj`` touches besides its own (cascades)."""

@@ -16,13 +16,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kpis import closing, reporting, year_policy
+from kpis import checklist, closing, reporting, year_policy
 from kpis.models import ClosedYear, YearReopening
 from kpis.roles import CLOSE_YEAR_PERMISSION
+
+from .base import year_column
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -64,10 +66,11 @@ class ReopenYearForm(forms.Form):
 
 @admin.register(ClosedYear)
 class ClosedYearAdmin(ReadOnlyAdmin):
-    list_display = ("year", "closed_at", "closed_by", "reopen_link")
+    list_display = (year_column(), "closed_at", "closed_by", "reopen_link")
     list_select_related = ("closed_by",)
     search_fields = ("=year",)
-    fields = ("year", "closed_at", "closed_by", "snapshot")
+    fields = (year_column(), "closed_at", "closed_by", "warnings_seen", "snapshot")
+    readonly_fields = ("warnings_seen",)
     change_list_template = "admin/kpis/closedyear/change_list.html"
 
     def get_urls(self):
@@ -89,6 +92,20 @@ class ClosedYearAdmin(ReadOnlyAdmin):
     def get_list_display(self, request):
         shown = super().get_list_display(request)
         return shown if self.may_close(request) else [f for f in shown if f != "reopen_link"]
+
+    @admin.display(description=_("geziene waarschuwingen"))
+    def warnings_seen(self, closed):
+        """What the closing checklist warned about, as the coordinator acknowledged it."""
+        if closed.acknowledged_warnings is None:
+            return _("(afgesloten zonder afsluitlijst)")
+        if not closed.acknowledged_warnings:
+            return _("Geen: de afsluitlijst was leeg.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "", "<li>{}</li>", ((w["message"],) for w in closed.acknowledged_warnings)
+            ),
+        )
 
     @admin.display(description=_("heropenen"))
     def reopen_link(self, closed):
@@ -117,7 +134,10 @@ class ClosedYearAdmin(ReadOnlyAdmin):
         )
 
     def close_view(self, request):
-        """Choose a year, see the figures that will be frozen, confirm (POST) to close."""
+        """Choose a year, see the figures that will be frozen and the checklist's
+        warnings, confirm (POST) to close. With warnings, the POST must acknowledge
+        exactly the warnings shown (``checklist.fingerprint``); otherwise nothing is
+        closed and the page says why."""
         if not self.may_close(request):
             raise PermissionDenied
         years = self.closable_years()
@@ -125,32 +145,65 @@ class ClosedYearAdmin(ReadOnlyAdmin):
             form = CloseYearForm(request.POST, years=years)
             if form.is_valid():
                 year = form.cleaned_data["year"]
+                warnings = checklist.year_checklist(year)
+                refusal = self.acknowledgement_refusal(request, warnings)
+                if refusal:
+                    return self._confirm_page(request, year, warnings, refusal)
+                seen = [item.as_dict() for item in warnings]
                 try:
-                    closed = closing.close_year(year, request.user)
+                    closed = closing.close_year(year, request.user, acknowledged=seen)
                 except ValidationError as error:
                     self.message_user(request, error.messages[0], messages.ERROR)
                     return redirect("admin:kpis_closedyear_changelist")
                 message = gettext("Jaar %(year)s afgesloten; de cijfers zijn vastgesteld.") % {
                     "year": year
                 }
-                self.log_addition(request, closed, message)
+                log = message
+                if warnings:
+                    log += " " + gettext("Gezien: %(warnings)s") % {
+                        "warnings": "; ".join(item.message for item in warnings)
+                    }
+                self.log_addition(request, closed, log)
                 self.message_user(request, message, messages.SUCCESS)
                 return redirect("admin:kpis_closedyear_changelist")
         else:
             form = CloseYearForm(request.GET if "year" in request.GET else None, years=years)
             if form.is_bound and form.is_valid():
                 year = form.cleaned_data["year"]
-                report = reporting.year_report(year)
-                return self._page(
-                    request,
-                    "close_confirm.html",
-                    gettext("Jaar %(year)s afsluiten") % {"year": year},
-                    year=year,
-                    report=report,
-                    year_not_over=year >= datetime.date.today().year,
-                )
+                return self._confirm_page(request, year, checklist.year_checklist(year))
         return self._page(
             request, "close_choose.html", gettext("Jaar afsluiten"), form=form, years=years
+        )
+
+    @staticmethod
+    def acknowledgement_refusal(request, warnings) -> str | None:
+        """Why the POST may not close the year: warnings not acknowledged, or not the
+        ones that were shown (they changed since the page was opened)."""
+        if not warnings:
+            return None
+        if request.POST.get("acknowledge") != "on":
+            return gettext(
+                "Het jaar is niet afgesloten: vink aan dat u de waarschuwingen hieronder "
+                "hebt gezien."
+            )
+        if request.POST.get("warnings") != checklist.fingerprint(warnings):
+            return gettext(
+                "Het jaar is niet afgesloten: de waarschuwingen zijn veranderd sinds u de "
+                "pagina opende. Bekijk ze hieronder opnieuw."
+            )
+        return None
+
+    def _confirm_page(self, request, year, warnings, refusal=None):
+        return self._page(
+            request,
+            "close_confirm.html",
+            gettext("Jaar %(year)s afsluiten") % {"year": year},
+            year=year,
+            report=reporting.year_report(year),
+            year_not_over=year >= datetime.date.today().year,
+            warnings=warnings,
+            warnings_fingerprint=checklist.fingerprint(warnings),
+            refusal=refusal,
         )
 
     def reopen_view(self, request, year):
@@ -188,12 +241,12 @@ class ClosedYearAdmin(ReadOnlyAdmin):
 
 @admin.register(YearReopening)
 class YearReopeningAdmin(ReadOnlyAdmin):
-    list_display = ("year", "reopened_at", "reopened_by", "short_reason", "closed_at")
+    list_display = (year_column(), "reopened_at", "reopened_by", "short_reason", "closed_at")
     list_filter = ("year",)
     list_select_related = ("reopened_by",)
     search_fields = ("reason",)
     date_hierarchy = "reopened_at"
-    fields = ("year", "reopened_at", "reopened_by", "reason", "closed_at", "snapshot")
+    fields = (year_column(), "reopened_at", "reopened_by", "reason", "closed_at", "snapshot")
 
     @admin.display(description=_("reden"), ordering="reason")
     def short_reason(self, reopening):

@@ -41,10 +41,12 @@ class ChannelAdmin(ImportExportAdmin, FigureReferenceAdmin):
 class ChannelPostAdmin(ImportExportAdmin, RegistrationAdmin):
     resource_classes = [ChannelPostResource]
     list_display = ("title", "channel", "published_on", "views", "likes", "adviser")
+    list_totals = ("views", "likes")
     list_filter = (ReportYearFilter, CHANNEL_FILTER, THEMES_FILTER, ADVISER_FILTER)
     list_select_related = ("channel", "adviser")
     search_fields = ("title", "url", "notes")
-    autocomplete_fields = (*RegistrationAdmin.autocomplete_fields, "channel")
+    # A handful of channels: one click on a radio button, not a search box.
+    radio_fields = {"channel": admin.HORIZONTAL}
     fieldsets = (
         (None, {"fields": ("title", "channel", "published_on", "url")}),
         (_("Bereik"), {"fields": ("views", "likes")}),
@@ -56,6 +58,7 @@ class ChannelPostAdmin(ImportExportAdmin, RegistrationAdmin):
 class ChannelStatisticAdmin(ImportExportAdmin, ReportDatedAdmin):
     resource_classes = [ChannelStatisticResource]
     list_display = ("channel", "period_start", "period_end", "views", "visitors")
+    list_totals = ("views", "visitors")
     list_filter = (ReportYearFilter, CHANNEL_FILTER)
     list_select_related = ("channel",)
     search_fields = ("channel__name", "notes")
@@ -70,6 +73,7 @@ class ChannelStatisticAdmin(ImportExportAdmin, ReportDatedAdmin):
 class PublicationAdmin(ImportExportAdmin, RegistrationAdmin):
     resource_classes = [PublicationResource]
     list_display = ("title", "kind", "published_on", "recipients", "adviser")
+    list_totals = ("recipients",)
     list_filter = (ReportYearFilter, "kind", THEMES_FILTER, ADVISER_FILTER)
     list_select_related = ("adviser",)
     search_fields = ("title", "url", "notes")

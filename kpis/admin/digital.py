@@ -43,6 +43,23 @@ class OpenAtYearEndFilter(admin.SimpleListFilter):
             raise IncorrectLookupParameters(error) from error
 
 
+class SharedLocationFilter(OpenAtYearEndFilter):
+    """Points open in a year at the same time as another point at the same location:
+    ``?same_location_in=2021`` (the closing checklist links here, ``kpis.checklist``)."""
+
+    title = _("tegelijk open op dezelfde locatie in")
+    parameter_name = "same_location_in"
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        try:
+            return queryset.sharing_location_in(int(value))
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
 @admin.register(InformationPoint)
 class InformationPointAdmin(ImportExportAdmin, RegistrationAdmin):
     resource_classes = [InformationPointResource]
@@ -50,6 +67,7 @@ class InformationPointAdmin(ImportExportAdmin, RegistrationAdmin):
     list_filter = (
         ReportYearFilter,
         OpenAtYearEndFilter,
+        SharedLocationFilter,
         ("organisation__code", LibraryListFilter),
         ADVISER_FILTER,
     )

@@ -13,6 +13,8 @@ from kpis import year_policy
 from kpis.figures import Section
 from kpis.models import ReportText
 
+from .base import year_column
+
 SECTION_PREFIX = "section_"
 
 
@@ -61,16 +63,18 @@ ReportTextForm = type(
 @admin.register(ReportText)
 class ReportTextAdmin(admin.ModelAdmin):
     form = ReportTextForm
-    list_display = ("year", "updated_at")
+    list_display = (year_column(), "updated_at")
     search_fields = ("=year",)
 
     def get_fieldsets(self, request, obj=None):
         sections = [SECTION_PREFIX + section.value for section in Section]
+        year = "year"
         if obj is not None and not self.has_change_permission(request, obj):
             # The read-only view lists the model fields; the per-section boxes are form-only.
             sections = ["section_texts"]
+            year = year_column()  # "2021", not "2.021"
         return [
-            (None, {"fields": ["year", "intro", "board"]}),
+            (None, {"fields": [year, "intro", "board"]}),
             (_("Teksten per onderdeel"), {"fields": sections}),
             (_("Volgend jaar"), {"fields": ["plans"]}),
         ]

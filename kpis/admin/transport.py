@@ -99,6 +99,7 @@ class TransportReservationAdmin(ReportDatedAdmin):
     """
 
     list_display = ("delivered_on", "period", "origin", "destination", "quantity")
+    list_totals = ("quantity",)
     list_filter = (
         YearSpanFilter,
         "period",
@@ -184,9 +185,9 @@ class TransportReservationAdmin(ReportDatedAdmin):
         return TemplateResponse(request, "admin/kpis/transportreservation/import.html", context)
 
     def visible_jobs(self, request):
-        """The background imports this user may follow: their own (a superuser: all)."""
+        """The background imports this user may follow: their own (a coordinator: all)."""
         queryset = TransportImportJob.objects.select_related("batch", "user")
-        if request.user.is_superuser:
+        if request.user.has_perm("kpis.view_transportimportjob"):
             return queryset
         return queryset.filter(user=request.user)
 

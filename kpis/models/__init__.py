@@ -12,6 +12,7 @@ from .digital import InformationPoint
 from .evidence import Evidence
 from .imports import ImportBatch
 from .jobs import TransportImportJob
+from .notifications import NotificationPreference
 from .organisations import Organisation, Province, Theme
 from .report_text import ReportText
 from .targets import Target
@@ -30,6 +31,7 @@ __all__ = [
     "InformationPoint",
     "KnowledgeCircle",
     "KnowledgeCircleMeeting",
+    "NotificationPreference",
     "Organisation",
     "Province",
     "Publication",

@@ -1,5 +1,6 @@
 """Support work, trainings and kenniskringen."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from .base import (
     FigureReference,
     Registration,
+    ReportDatedQuerySet,
     end_not_before_start,
     ensure_years_open,
     non_negative,
@@ -163,6 +165,25 @@ class Training(Registration):
             )
 
 
+class KnowledgeCircleQuerySet(ReportDatedQuerySet):
+    def active_in(self, year: int):
+        """Circles that existed at some moment of ``year``: started by its end, not
+        stopped before it began."""
+        return self.filter(started_on__lte=datetime.date(year, 12, 31)).filter(
+            models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=datetime.date(year, 1, 1))
+        )
+
+    def without_meetings_in(self, year: int):
+        """Active circles without a meeting in ``year``: a kring counts only through its
+        meetings (``knowledge.kenniskringen``), so these count for nothing that year."""
+        meetings = KnowledgeCircleMeeting.objects.filter(
+            circle=models.OuterRef("pk"),
+            held_on__gte=datetime.date(year, 1, 1),
+            held_on__lt=datetime.date(year + 1, 1, 1),
+        )
+        return self.active_in(year).filter(~models.Exists(meetings))
+
+
 class KnowledgeCircle(Registration):
     """A kenniskring: a recurring peer meeting on a theme."""
 
@@ -182,6 +203,8 @@ class KnowledgeCircle(Registration):
         verbose_name=_("deelnemende organisaties"),
         help_text=_("Organisaties die aan de kring deelnemen."),
     )
+
+    objects = KnowledgeCircleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("kenniskring")

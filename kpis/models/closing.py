@@ -48,6 +48,16 @@ class ClosedYear(models.Model):
         blank=True,
         help_text=_("SHA-256 van het vastgestelde jaarverslag (PDF)."),
     )
+    # What the closing checklist (kpis.checklist) warned about and the coordinator saw
+    # before closing: [{key, message, count, severity}, ...]. Written once, at closing;
+    # empty (null) for a year closed before there was a checklist. Nullable, so that
+    # adding it is an ALTER TABLE on SQLite, not a rebuilt table under its triggers.
+    acknowledged_warnings = models.JSONField(
+        _("geziene waarschuwingen"),
+        null=True,
+        blank=True,
+        help_text=_("De waarschuwingen van de afsluitlijst die de coördinator heeft gezien."),
+    )
 
     class Meta:
         verbose_name = _("afgesloten jaar")

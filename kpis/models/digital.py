@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce, Lower, Trim
 from django.utils.translation import gettext_lazy as _
 
 from .base import Registration, ReportDatedQuerySet, end_not_before_start
@@ -15,6 +16,31 @@ class InformationPointQuerySet(ReportDatedQuerySet):
         return self.filter(opened_on__lte=day).filter(
             models.Q(closed_on__isnull=True) | models.Q(closed_on__gt=day)
         )
+
+    def open_during(self, year: int):
+        """Points open on at least one day of ``year``."""
+        return self.filter(opened_on__lt=datetime.date(year + 1, 1, 1)).filter(
+            models.Q(closed_on__isnull=True) | models.Q(closed_on__gt=datetime.date(year, 1, 1))
+        )
+
+    def sharing_location_in(self, year: int):
+        """Points open in ``year`` at the same time as another point at the same location
+        (compared without case and surrounding spaces): most likely one point registered
+        twice, counted twice in the stock. A point is open from its opening day up to,
+        not including, its closing day."""
+        outer_end = Coalesce(models.OuterRef("closed_on"), models.Value(datetime.date.max))
+        others = (
+            InformationPoint.objects.open_during(year)
+            .annotate(place=Lower(Trim("location")))
+            .filter(place=Lower(Trim(models.OuterRef("location"))))
+            .exclude(pk=models.OuterRef("pk"))
+            .filter(opened_on__lt=outer_end)
+            .filter(
+                models.Q(closed_on__isnull=True)
+                | models.Q(closed_on__gt=models.OuterRef("opened_on"))
+            )
+        )
+        return self.open_during(year).filter(models.Exists(others))
 
 
 class InformationPoint(Registration):

@@ -1,0 +1,28 @@
+"""Advisers may add a funder, a fund or a library from the form that needs it.
+
+Only adding: changing (or deleting) existing reference data, whose fields the figures
+read, stays with the coordinators. Additive and idempotent, like 0004_roles.
+"""
+
+import importlib
+
+from django.db import migrations
+
+roles = importlib.import_module("kpis.migrations.0004_roles")
+
+ADDED_BY_ADVISERS = ["subsidies.funder", "projects.fund", "kpis.organisation"]
+GRANTS = {roles.ADVISER: roles.perms(ADDED_BY_ADVISERS, ["add"])}
+
+
+def allow_adding(apps, schema_editor):
+    roles.make_permissions(apps)
+    Group = apps.get_model("auth", "Group")
+    for name, wanted in GRANTS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.add(*(roles.permission(apps, label, action) for label, action in wanted))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("kpis", "0010_reminders")]
+
+    operations = [migrations.RunPython(allow_adding, migrations.RunPython.noop)]
