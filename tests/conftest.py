@@ -26,8 +26,8 @@ ROLE_MIGRATIONS = [
     ("0005_coordinator_lifts_lockouts", "allow_lifting_lockouts"),
     ("0007_report_text_roles", "allow_report_texts"),
     ("0011_adviser_adds_reference", "allow_adding"),
-    ("0010_role_permissions", "grant_role_permissions"),
-    ("0012_evidence", "allow_evidence"),
+    ("0012_role_permissions", "grant_role_permissions"),
+    ("0013_evidence", "allow_evidence"),
 ]
 
 

@@ -12,7 +12,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from bnf.security import client_ip
-from tests.factories import make_channel, make_channel_post
+from tests.factories import make_channel, make_channel_post, make_funder
 from tests.test_browser import browser  # noqa: F401  (the headless chromium fixture)
 
 pytestmark = pytest.mark.django_db
@@ -249,37 +249,37 @@ def test_the_admin_works_under_the_policy(browser, live_server, coordinator):  #
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    make_channel(name="Website", slug="website")
+    make_funder(name="Provincie Flevoland", slug="provincie")
     wait = WebDriverWait(browser, 10)
-    browser.get(f"{live_server.url}/admin/login/?next=/admin/kpis/channelpost/add/")
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/subsidies/subsidy/add/")
     browser.find_element(By.NAME, "username").send_keys(coordinator.username)
     browser.find_element(By.NAME, "password").send_keys(COORDINATOR_PASSWORD + Keys.ENTER)
-    wait.until(EC.url_contains("/admin/kpis/channelpost/add/"))
+    wait.until(EC.url_contains("/admin/subsidies/subsidy/add/"))
 
     # Autocomplete (select2 over the admin's JSON view).
-    browser.find_element(By.CSS_SELECTOR, "#id_channel + .select2 .select2-selection").click()
+    browser.find_element(By.CSS_SELECTOR, "#id_funder + .select2 .select2-selection").click()
     wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, ".select2-search__field")))
-    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".select2-results"), "Website"))
+    wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".select2-results"), "Provincie"))
     browser.find_element(By.CSS_SELECTOR, ".select2-results__option").click()
-    assert browser.find_element(By.ID, "id_channel").get_attribute("value")
+    assert browser.find_element(By.ID, "id_funder").get_attribute("value")
 
     # "Add another" popup: prepopulated slug, and popup_response.js hands the new
-    # channel back to the form that opened it.
+    # funder back to the form that opened it.
     main = browser.current_window_handle
-    browser.find_element(By.ID, "add_id_channel").click()
+    browser.find_element(By.ID, "add_id_funder").click()
     wait.until(EC.number_of_windows_to_be(2))
     browser.switch_to.window(next(h for h in browser.window_handles if h != main))
-    browser.find_element(By.ID, "id_name").send_keys("Nieuwsbrief")
-    assert browser.find_element(By.ID, "id_slug").get_attribute("value") == "nieuwsbrief"
+    browser.find_element(By.ID, "id_name").send_keys("Fonds Nieuw")
+    assert browser.find_element(By.ID, "id_slug").get_attribute("value") == "fonds-nieuw"
     assert policy_errors(browser) == []
     browser.find_element(By.NAME, "_save").click()
     wait.until(EC.number_of_windows_to_be(1))
     browser.switch_to.window(main)
-    chosen = browser.find_element(By.CSS_SELECTOR, "#id_channel + .select2 .select2-selection")
-    assert "Nieuwsbrief" in chosen.text
+    chosen = browser.find_element(By.CSS_SELECTOR, "#id_funder + .select2 .select2-selection")
+    assert "Fonds Nieuw" in chosen.text
 
     # Changelist: select-all and the action counter (actions.js).
-    browser.get(f"{live_server.url}/admin/kpis/channel/")
+    browser.get(f"{live_server.url}/admin/subsidies/funder/")
     browser.find_element(By.ID, "action-toggle").click()
     assert browser.find_element(By.CSS_SELECTOR, ".action-counter").text.startswith("2 van de 2")
     assert policy_errors(browser) == []
