@@ -68,7 +68,7 @@ class EvidenceForm(forms.ModelForm):
         model = Evidence
         fields = ("url", "description")
         # The admin's 610 px text box would push the table past a laptop screen.
-        widgets = {"description": forms.TextInput(attrs={"size": 30})}
+        widgets = {"description": forms.TextInput(attrs={"size": 24})}
 
     def clean_upload(self):
         uploaded = self.cleaned_data.get("upload")
