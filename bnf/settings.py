@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Reads the network's identity (kpis.models.network) at most once per request.
+    "kpis.middleware.NetworkMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Puts the user and the path ("admin", "import") on every audit log entry of a request.
@@ -94,6 +96,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ network }}: the network's identity (name, logo, colours, ...).
+                "kpis.context_processors.network",
             ],
         },
     },
@@ -217,10 +221,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-
-# The province whose network this instance serves; transport rows between two of its
-# libraries count as "binnen de provincie", rows with one end elsewhere as interprovincial.
-BNF_HOME_PROVINCE = os.environ.get("BNF_HOME_PROVINCE", "flevoland")
 
 # Seconds the fast transport import waits for a table lock (PostgreSQL) before it gives
 # up, writes nothing and asks to try again later; 0 waits without limit.

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from kpis.models import Network
 from kpis.models.base import ReportDated
 from kpis.roles import CLOSE_YEAR_PERMISSION
 
@@ -49,10 +50,15 @@ def is_registration(model) -> bool:
 
 
 class BnfAdminSite(admin.AdminSite):
-    site_header = _("BNF registratie")
-    site_title = _("BNF registratie")
     index_title = _("Start")
     index_template = "admin/start.html"
+
+    @property
+    def site_header(self):
+        """ "<network> registratie", from the network's identity (kpis.Network)."""
+        return Network.objects.current().admin_title
+
+    site_title = site_header
 
     def i18n_javascript(self, request, extra_context=None):
         """Django's admin texts for its scripts, with ours for what its Dutch lacks."""

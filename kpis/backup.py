@@ -120,6 +120,11 @@ def loaded_last() -> list[type]:
     return [apps.get_model("kpis", "ClosedYear")]
 
 
+# Records a migrated database already has, that the archive's replace: the network's
+# identity (one row, made by migration 0010; kpis.models.network).
+REPLACED = ("kpis.network",)
+
+
 def _records(model) -> Iterator:
     """All records of ``model`` by primary key, with what the serializer will ask for."""
     related = [
@@ -317,11 +322,11 @@ def _model(label: str):
 
 
 def existing_records(manifest: dict) -> dict[str, int]:
-    """Records already in the database, per archived model (groups made by the
-    migrations do not count: they are matched by name)."""
+    """Records already in the database, per archived model (what the migrations make
+    does not count: groups are matched by name, the network's identity replaced)."""
     found = {}
     for label in manifest["counts"]:
-        if label == "auth.group":
+        if label == "auth.group" or label in REPLACED:
             continue
         count = _model(label)._base_manager.count()
         if count:
@@ -633,7 +638,8 @@ class _Loader:
     def write_model(self, model, objects: list) -> None:
         opts = model._meta
         options = {}
-        if self.force:
+        replace = self.force or opts.label_lower in REPLACED
+        if replace:
             update_fields = [
                 field.name
                 for field in opts.concrete_fields
@@ -657,7 +663,7 @@ class _Loader:
                 continue
             source = through._meta.get_field(field.m2m_field_name()).attname
             target = through._meta.get_field(field.m2m_reverse_field_name()).attname
-            if self.force:  # the archived links replace the present ones, like .set()
+            if replace:  # the archived links replace the present ones, like .set()
                 ids = [obj.object.pk for obj in with_links]
                 for start in range(0, len(ids), BATCH_SIZE):
                     through._base_manager.filter(

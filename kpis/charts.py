@@ -244,7 +244,8 @@ def _cached(name: str, compute: Callable, version=_ASK):
         version = page_cache.current_version()
     if version is None:
         return compute()
-    key = f"kpis.chart.{name}:{version}:{settings.BNF_HOME_PROVINCE}"
+    # The network's province (which pairs are "within") is data: in the version.
+    key = f"kpis.chart.{name}:{version}"
     return page_cache.single_flight(key, compute, settings.BNF_FIGURE_CACHE_SECONDS)
 
 
@@ -532,7 +533,7 @@ def communication_chart(report: YearReport, section: Section | None = None) -> C
     year = report.year
     title = _("Berichten, views en likes per kanaal in %(year)s") % {"year": year}
     if section is not None:
-        title = f"{section.label}: {title[:1].lower()}{title[1:]}"
+        title = f"{_section_title(report, section)}: {title[:1].lower()}{title[1:]}"
     measures = [("posts", _("Berichten")), ("views", _("Views")), ("likes", _("Likes"))]
     empty = not report.has_records
     body, y, sentences = [], 8, []
@@ -641,7 +642,7 @@ def section_chart(report: YearReport, section: Section, items: list[FigureValue]
             parts += more
             used += h
     year = report.year
-    title = f"{section.label} {year}"
+    title = f"{_section_title(report, section)} {year}"
     if empty:
         summary = _("%(year)s: nog geen registraties.") % {"year": year}
     else:
@@ -661,25 +662,30 @@ def section_chart(report: YearReport, section: Section, items: list[FigureValue]
     )
 
 
+def _section_title(report: YearReport, section: Section) -> str:
+    """The section's title as the report shows it (the network's, or as published)."""
+    for item in report.figures:
+        if item.figure.section == section:
+            return item.figure.section_label
+    return str(section.label)
+
+
 def section_charts(report: YearReport) -> dict[str, list[Chart]]:
-    """{section label: its charts} in report order: the subsidies per funder, the
+    """{section title: its charts} in report order: the subsidies per funder, the
     channels, the transport per month; a bar chart of the figures for the others.
     Reads the data version once for the cached chart data."""
     version = page_cache.current_version() if settings.BNF_FIGURE_CACHE else None
-    by_label = {str(section.label): section for section in Section}
     charts: dict[str, list[Chart]] = {}
     for label, items in report.sections:
-        section = by_label.get(label)
+        section = items[0].figure.section
         if section == Section.SUBSIDIES:
             chart = subsidy_funder_chart(report.year, version)
         elif section in (Section.COMMUNICATION_EXTERNAL, Section.COMMUNICATION_INTERNAL):
             chart = communication_chart(report, section)
         elif section == Section.TRANSPORT:
             chart = transport_month_chart(report.year, version, report.through)
-        elif section is not None:
-            chart = section_chart(report, section, items)
         else:
-            continue
+            chart = section_chart(report, section, items)
         charts[label] = [chart]
     return charts
 

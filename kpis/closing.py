@@ -61,8 +61,13 @@ def _plain(value):
 
 
 def snapshot_rows(report: reporting.YearReport) -> list[dict]:
-    """The figures as JSON-safe rows (money as exact strings), like the exports."""
-    return [{k: _plain(v) for k, v in row.items()} for row in exports.figure_rows(report)]
+    """The figures as JSON-safe rows (money as exact strings), like the exports, with
+    the section's key beside its title: a closed year keeps the titles (and labels) it
+    was published with, whatever the network calls its sections later."""
+    return [
+        {**{k: _plain(v) for k, v in row.items()}, "section_key": item.figure.section.value}
+        for row, item in zip(exports.figure_rows(report), report.figures, strict=True)
+    ]
 
 
 def figure_tables() -> list[str]:

@@ -6,7 +6,7 @@ download): a person sees evidence when they are active staff, may see evidence
 they may (``kpis.add_evidence``/``kpis.delete_evidence``) and may change records of
 that kind. A closed year does not matter: evidence counts in no figure (see
 ``kpis.year_policy``), so a late award letter can still be attached to a published
-year's record. The roles get these permissions in migration ``0013_evidence``.
+year's record. The roles get these permissions in migration ``0014_evidence``.
 
 A stored file is removed when its row is deleted, after the transaction commits (a
 rolled-back deletion keeps it). Deleting a record deletes its evidence (one query per

@@ -24,6 +24,7 @@ from kpis.models import (
     ChannelStatistic,
     InformationPoint,
     KnowledgeCircleMeeting,
+    Network,
     Organisation,
     Publication,
     SupportActivity,
@@ -57,7 +58,8 @@ class Section(models.TextChoices):
 
     SUBSIDIES = "subsidies", _("Subsidies")
     POSITIONING = "positioning", _("Positionering")
-    SUPPORT = "support", _("Resultaten voor medewerkers FMB en DNB")
+    # The default title; a network gives its own (``Network.section_titles``).
+    SUPPORT = "support", _("Resultaten voor medewerkers van de bibliotheken")
     COMMUNICATION_EXTERNAL = "communication_external", _("Communicatie (extern)")
     COMMUNICATION_INTERNAL = "communication_internal", _("Communicatie (intern)")
     KNOWLEDGE = "knowledge", _("Kennisdeling")
@@ -75,8 +77,11 @@ class Figure:
     ``field`` means "count distinct values of this field". ``STOCK`` counts records
     with ``date_field`` on or before 31 December and ``end_field`` empty or after it.
     ``MAX`` reports the record with the highest ``field`` and its ``title_field``.
-    ``admin_params`` narrow the admin list behind the figure for staff; the year goes
-    in ``admin_year_param``.
+    ``admin_params`` narrow the admin list behind the figure for staff; left out, they
+    follow from ``filter`` (``Q(kind__slug="advies")`` gives ``kind__slug__exact=advies``);
+    given only where the list filters differently (a scope, a channel by its code). The
+    year goes in ``admin_year_param``. ``section_title`` is the network's title for the section
+    (``declared_figures``), or the one a closed year was published with.
     """
 
     key: str
@@ -91,8 +96,13 @@ class Figure:
     date_field: str | None = None
     end_field: str | None = None
     title_field: str | None = None
-    admin_params: dict[str, str] = dataclasses.field(default_factory=dict)
+    admin_params: dict[str, str] | None = None
     admin_year_param: str = "year"
+    section_title: str | None = None
+
+    def __post_init__(self):
+        if self.admin_params is None:
+            object.__setattr__(self, "admin_params", admin_params_of(self.filter))
 
     @property
     def year_field(self) -> str:
@@ -100,7 +110,27 @@ class Figure:
 
     @property
     def section_label(self) -> str:
-        return str(self.section.label)
+        return self.section_title or str(self.section.label)
+
+
+def admin_params_of(condition: Q) -> dict[str, str]:
+    """The admin list's query for a filter of plain lookups joined by AND:
+    ``Q(status=Subsidy.Status.AWARDED)`` is ``{"status__exact": "awarded"}``. Anything
+    else (OR, NOT, expressions) has no such form: declare ``admin_params`` for it."""
+    if condition.negated or (condition.connector != Q.AND and len(condition.children) > 1):
+        raise ValueError(f"declare admin_params for {condition!r}")
+    params = {}
+    for child in condition.children:
+        if isinstance(child, Q):
+            params.update(admin_params_of(child))
+            continue
+        lookup, value = child
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValueError(f"declare admin_params for {condition!r}")
+        if not lookup.endswith("__exact"):
+            lookup = f"{lookup}__exact"
+        params[lookup] = str(value)
+    return params
 
 
 def _support(key, label, section, kind_slug, definition_kind):
@@ -116,15 +146,35 @@ def _support(key, label, section, kind_slug, definition_kind):
             "Aantal ondersteuningsactiviteiten van de soort '%(kind)s' met een datum in het jaar."
         )
         % {"kind": definition_kind},
-        admin_params={"kind__slug__exact": kind_slug},
     )
 
 
-def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
+def _place(network: Network | None) -> dict[str, str]:
+    """The words for the network in labels and definitions; without one (declarations
+    read at start-up, without the database) the neutral ones."""
+    if network is None or not network.province_name:
+        return {
+            "network": _("het netwerk"),
+            "province": _("de provincie"),
+            "best_practices": _("best practices en expertise uit de provincie"),
+        }
+    return {
+        "network": network.short,
+        "province": network.province_name,
+        "best_practices": _("%(adjective)s best practices en expertise")
+        % {"adjective": network.province_adjective},
+    }
+
+
+def static_figures(
+    home_ids: list[int] | None = None, network: Network | None = None
+) -> list[Figure]:
     """The figures that exist whatever the data, in report order. ``home_ids``: the
     home province's library ids, for the fastest transport filter (see
-    ``scope_conditions``); without them the filter reads them in a subquery."""
+    ``scope_conditions``); without them the filter reads them in a subquery.
+    ``network``: the identity whose province and name the labels use."""
     within, interprovincial = scope_conditions(home_ids=home_ids)
+    place = _place(network)
     return [
         Figure(
             key="subsidies.awarded",
@@ -136,9 +186,9 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             filter=Q(status=Subsidy.Status.AWARDED),
             definition=_(
                 "Aantal subsidies met status 'toegekend' en een toekenningsdatum in het jaar, "
-                "met BNF als hoofd- of medeaanvrager."
-            ),
-            admin_params={"status__exact": "awarded"},
+                "met %(network)s als hoofd- of medeaanvrager."
+            )
+            % place,
         ),
         Figure(
             key="subsidies.awarded_amount",
@@ -152,14 +202,10 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             definition=_(
                 "Som van de bedragen (in euro's) van de subsidies die in het jaar zijn toegekend."
             ),
-            admin_params={"status__exact": "awarded"},
         ),
         _support(
             "positioning.best_practices_shared",
-            _(
-                "Flevolandse best practices en expertise gedeeld binnen en buiten de "
-                "bibliotheekbranche"
-            ),
+            _("%(best_practices)s gedeeld binnen en buiten de bibliotheekbranche") % place,
             Section.POSITIONING,
             "best-practice",
             _("best practice gedeeld"),
@@ -175,7 +221,6 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             definition=_(
                 "Aantal provinciale projecten (geen partnerprojecten) gestart in het jaar."
             ),
-            admin_params={"kind__exact": "provincial"},
         ),
         Figure(
             key="positioning.new_network_organisations",
@@ -194,7 +239,10 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             kind=Kind.COUNT,
             unit=Unit.COUNT,
             model=ProjectApplication,
-            definition=_("Aantal projectaanvragen dat met steun van BNF in het jaar is ingediend."),
+            definition=_(
+                "Aantal projectaanvragen dat met steun van %(network)s in het jaar is ingediend."
+            )
+            % place,
         ),
         Figure(
             key="projects.applications_innovation_fund",
@@ -205,7 +253,6 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             model=ProjectApplication,
             filter=Q(fund__slug="innovatiefonds"),
             definition=_("Het deel van de ondersteunde projectaanvragen bij het Innovatiefonds."),
-            admin_params={"fund__slug__exact": "innovatiefonds"},
         ),
         Figure(
             key="projects.national_assignments_guided",
@@ -250,7 +297,6 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
                 "Som van de weergaven in de kanaalstatistieken van de website over perioden "
                 "die in het jaar beginnen."
             ),
-            admin_params={"channel__slug__exact": "website"},
         ),
         Figure(
             key="communication.news_posts",
@@ -261,7 +307,6 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             model=ChannelPost,
             filter=Q(channel__slug="website"),
             definition=_("Aantal berichten op de website geplaatst in het jaar."),
-            admin_params={"channel__slug__exact": "website"},
         ),
         Figure(
             key="communication.kennisversterkers",
@@ -272,7 +317,6 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             model=Publication,
             filter=Q(kind=Publication.Kind.KENNISVERSTERKER),
             definition=_("Aantal kennisversterkers verstuurd in het jaar."),
-            admin_params={"kind__exact": "kennisversterker"},
         ),
         Figure(
             key="communication.glossies",
@@ -283,7 +327,6 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
             model=Publication,
             filter=Q(kind=Publication.Kind.GLOSSY),
             definition=_("Aantal glossy's verschenen in het jaar."),
-            admin_params={"kind__exact": "glossy"},
         ),
         Figure(
             key="knowledge.trainings",
@@ -318,7 +361,7 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
         ),
         Figure(
             key="digital_inclusion.ido_points",
-            label=_("Informatiepunten Digitale Overheid in Flevoland"),
+            label=_("Informatiepunten Digitale Overheid in %(province)s") % place,
             section=Section.DIGITAL_INCLUSION,
             kind=Kind.STOCK,
             unit=Unit.COUNT,
@@ -332,7 +375,7 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
         ),
         Figure(
             key="transport.within_province",
-            label=_("geleverde reserveringen binnen Flevoland"),
+            label=_("geleverde reserveringen binnen %(province)s") % place,
             section=Section.TRANSPORT,
             kind=Kind.SUM,
             unit=Unit.RESERVATIONS,
@@ -347,7 +390,8 @@ def static_figures(home_ids: list[int] | None = None) -> list[Figure]:
         ),
         Figure(
             key="transport.interprovincial",
-            label=_("geleverde en ontvangen reserveringen tussen Flevoland en andere provincies"),
+            label=_("geleverde en ontvangen reserveringen tussen %(province)s en andere provincies")
+            % place,
             section=Section.TRANSPORT,
             kind=Kind.SUM,
             unit=Unit.RESERVATIONS,
@@ -442,14 +486,23 @@ def report_channels() -> list[Channel]:
 
 
 def declared_figures(
-    channels: list[Channel] | None = None, home_ids: list[int] | None = None
+    channels: list[Channel] | None = None,
+    home_ids: list[int] | None = None,
+    network: Network | None = None,
 ) -> list[Figure]:
-    """Every figure, in report order: static declarations plus one set per channel.
+    """Every figure, in report order: static declarations plus one set per channel,
+    with the network's words and section titles.
 
-    Reads the channels (one query) unless given them.
+    Reads the channels (one query) and the network (``Network.objects.current()``)
+    unless given them.
     """
     channels = report_channels() if channels is None else channels
-    figures = static_figures(home_ids) + channel_figures(channels)
+    network = Network.objects.current() if network is None else network
+    figures = static_figures(home_ids, network) + channel_figures(channels)
+    figures = [
+        dataclasses.replace(figure, section_title=network.section_title(figure.section.value))
+        for figure in figures
+    ]
     return sorted(figures, key=lambda f: SECTION_ORDER.index(f.section))
 
 

@@ -2,9 +2,9 @@
 and the single-flight that lets one worker recompute after a write while the others wait.
 
 An anonymous visitor's page (the dashboard, the report, its PDF, the figure exports) is
-the same for everyone as long as the data, the day, the language, the home province and
-the code are the same: it is rendered once and kept under a key made of exactly those
-(``page_key``). Serving it then costs one query, the data version
+the same for everyone as long as the data (the network's identity included), the day,
+the language and the code are the same: it is rendered once and kept under a key made
+of exactly those (``page_key``). Serving it then costs one query, the data version
 (``kpis.data_version.current``), and the cache read. The page's ``ETag`` is the same
 digest, so a browser that already has it gets ``304 Not Modified`` for that one query.
 
@@ -118,7 +118,7 @@ def page_key(request, version: str) -> tuple[str, str]:
     parts = [
         version,
         _release(),  # covers the figure declarations too: they are code
-        settings.BNF_HOME_PROVINCE,
+        # (the network's identity and province are data: the version covers them)
         translation.get_language() or "",
         # A year in progress says "t/m <day>"; the views use the same clock.
         _today().isoformat(),

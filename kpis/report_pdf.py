@@ -19,13 +19,11 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from kpis import reporting
-from kpis.models import ReportText, Testimonial
+from kpis.models import Network, ReportText, Testimonial
 from kpis.models.report_text import Block, text_blocks
 from kpis.templatetags.kpi_format import figure_value, signed_number
 
-NETWORK_NAME = "Bibliotheeknetwerk Flevoland"
 TEMPLATE = Path(__file__).with_name("report_pdf.typ")
-LOGO = Path(__file__).parent / "static" / "kpis" / "bnf-logo.svg"
 
 
 @dataclass
@@ -54,6 +52,9 @@ class ReportSection:
 @dataclass
 class ReportDocument:
     report: reporting.YearReport
+    network: Network
+    """Whose report: its name, logo and colour (the current identity, also for a closed
+    year; the archived PDF of a closed year keeps the one it was published with)."""
     text: ReportText | None
     testimonials: list[Testimonial]
     sections: list[ReportSection]
@@ -183,6 +184,7 @@ def report_document(
     next_year = (history or reporting.history()).for_year(report.year + 1)
     return ReportDocument(
         report=report,
+        network=Network.objects.current(),
         text=text,
         testimonials=testimonials,
         sections=sections,
@@ -232,15 +234,20 @@ def document_data(doc: ReportDocument) -> dict:
             status += " · " + _("cijfers t/m %(date)s") % {"date": doc.through_text}
     else:
         status = _("Vastgesteld op %(date)s") % {"date": doc.closed_text}
+    logo, logo_format = doc.network.logo_content()
     return {
-        "network": NETWORK_NAME,
+        "network": doc.network.name,
+        "primary": doc.network.primary_colour.lower(),
         "year": year,
         "title": _("Jaarverslag %(year)s") % {"year": year},
         "status": status,
         "concept": doc.is_concept,
         "concept_mark": _("CONCEPT"),
         "page": _("pagina"),
-        "logo": LOGO.read_text(encoding="utf-8"),
+        # typst reads a string as text and an array of numbers as bytes
+        "logo": logo.decode("utf-8") if logo_format == "svg" else list(logo),
+        "logo_format": logo_format,
+        "logo_alt": _("Logo van %(network)s") % {"network": doc.network.name},
         "intro_title": _("Inleiding"),
         "intro": _blocks(doc.intro),
         "board_title": _("Van het bestuur"),
@@ -265,8 +272,8 @@ def document_data(doc: ReportDocument) -> dict:
         "plans": doc.plans,
         "ambitions_title": _("Onze streefwaarden voor %(year)s") % {"year": doc.next_year},
         "ambitions": [_line(a) for a in doc.ambitions],
-        "source": _("Alle cijfers over %(year)s zijn berekend uit de registraties van BNF.")
-        % {"year": year},
+        "source": _("Alle cijfers over %(year)s zijn berekend uit de registraties van %(network)s.")
+        % {"year": year, "network": doc.network.short},
     }
 
 

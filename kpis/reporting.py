@@ -36,7 +36,7 @@ from kpis.figures import (
     report_channels,
     static_figures,
 )
-from kpis.models import ClosedYear, Target, TransportMonthTotal, TransportReservation
+from kpis.models import ClosedYear, Network, Target, TransportMonthTotal, TransportReservation
 from kpis.models.transport import home_library_ids
 
 Number = int | Decimal
@@ -119,10 +119,13 @@ class YearReport:
 
     @property
     def sections(self) -> list[tuple[str, list[FigureValue]]]:
-        return [
-            (section.label, list(values))
-            for section, values in groupby(self.figures, key=lambda v: v.figure.section)
+        """(title, figures) per section, in report order: the network's title of the
+        section, or the one a closed year was published with."""
+        grouped = [
+            list(values)
+            for _section, values in groupby(self.figures, key=lambda v: v.figure.section)
         ]
+        return [(values[0].figure.section_label, values) for values in grouped]
 
     @property
     def previous_year(self) -> int | None:
@@ -276,12 +279,22 @@ def _published_number(value) -> Number | None:
     return Decimal(str(value))
 
 
-def _as_published(figure: Figure | None, row: dict) -> Figure:
-    """The declaration of a published figure, as it was published: its label, section,
-    unit and kind from the snapshot; a figure no longer declared (a channel removed
-    since) keeps its published row all the same."""
+def _published_section(figure: Figure | None, row: dict) -> Section:
+    """The section a published row belongs to: by its key (``section_key``, snapshots
+    since the network's titles are data), else by the default title it was published
+    with, else the declaration's."""
+    if row.get("section_key") in Section.values:
+        return Section(row["section_key"])
     by_label = {str(section.label): section for section in Section}
-    section = by_label.get(row.get("section"), figure.section if figure else Section.SUBSIDIES)
+    return by_label.get(row.get("section"), figure.section if figure else Section.SUBSIDIES)
+
+
+def _as_published(figure: Figure | None, row: dict) -> Figure:
+    """The declaration of a published figure, as it was published: its label, section
+    (and the section's title), unit and kind from the snapshot; a figure no longer
+    declared (a channel removed since) keeps its published row all the same."""
+    section = _published_section(figure, row)
+    title = row.get("section") or None
     if figure is None:
         return Figure(
             key=row["key"],
@@ -291,6 +304,7 @@ def _as_published(figure: Figure | None, row: dict) -> Figure:
             unit=Unit(row["unit"]),
             model=None,
             definition="",
+            section_title=title,
         )
     return dataclasses.replace(
         figure,
@@ -298,6 +312,7 @@ def _as_published(figure: Figure | None, row: dict) -> Figure:
         section=section,
         kind=Kind(row.get("kind", figure.kind)),
         unit=Unit(row.get("unit", figure.unit)),
+        section_title=title,
     )
 
 
@@ -517,30 +532,31 @@ def _cached_history(name: str, until: datetime.date | None) -> History:
     """Computed once per data version, by one worker at a time (``single_flight``: the
     others wait for its result instead of all recomputing after a write)."""
     version = page_cache.current_version() if settings.BNF_FIGURE_CACHE else None
+    network = Network.objects.current(version)
     computed = None
 
     def compute():
         nonlocal computed
         channels = report_channels()
-        computed = compute_history(declared_figures(channels, home_library_ids()), until=until)
+        figures = declared_figures(channels, home_library_ids(), network)
+        computed = compute_history(figures, until=until)
         return channels, computed.data()
 
     if version is None:
         compute()
         return computed
-    fingerprint = _declarations_fingerprint(settings.BNF_HOME_PROVINCE)
-    key = f"{name}:{version}:{fingerprint}"
+    key = f"{name}:{version}:{_declarations_fingerprint()}"
     channels, data = page_cache.single_flight(key, compute, settings.BNF_FIGURE_CACHE_SECONDS)
     if computed is not None:
         return computed
-    return History(declared_figures(channels), **data)
+    return History(declared_figures(channels, network=network), **data)
 
 
 @functools.cache
-def _declarations_fingerprint(home_province: str) -> str:
-    """Changes with the code's declarations and the home province, so that a cache
-    shared by processes of different releases never mixes their figures; the channel
-    figures are data, and covered by the data version."""
+def _declarations_fingerprint() -> str:
+    """Changes with the code's declarations, so that a cache shared by processes of
+    different releases never mixes their figures; the channel figures and the network
+    (its province) are data, and covered by the data version."""
     parts = [
         repr(
             (

@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:year>/figures.xlsx", views.figures_xlsx, name="figures_xlsx"),
     path("figures.csv", views.figures_csv, name="all_figures_csv"),
     path("figures.xlsx", views.figures_xlsx, name="all_figures_xlsx"),
+    path("network/logo", views.network_logo, name="network_logo"),
+    path("network.css", views.network_css, name="network_css"),
 ]

@@ -1,6 +1,7 @@
-"""Public figure pages: thin views over ``kpis.reporting``."""
+"""Public figure pages: thin views over ``kpis.reporting``; the network's logo and colours."""
 
 import datetime
+import functools
 from decimal import Decimal
 
 from django.http import Http404, HttpResponse, JsonResponse
@@ -11,7 +12,8 @@ from django.views.decorators.http import require_safe
 
 from kpis import charts, closing, exports, report_pdf, reporting
 from kpis.figures import Figure
-from kpis.models import ClosedYear, Testimonial
+from kpis.models import ClosedYear, Network, Testimonial
+from kpis.models.network import LOGO_FORMATS
 from kpis.page_cache import public_page
 from kpis.tables import comparison_table
 
@@ -112,10 +114,11 @@ def annual_report_pdf(request, year: int):
     archived = closed is not None and closed.report_pdf_sha256
     # Open, or closed before reports were archived: made from what is served.
     content = bytes(closed.report_pdf) if archived else report_pdf.year_pdf(year, history)
+    prefix = Network.objects.current().file_prefix
     if closed is not None:
-        name = f"bnf-jaarverslag-{year}-vastgesteld-{closed.closed_at.date().isoformat()}.pdf"
+        name = f"{prefix}-jaarverslag-{year}-vastgesteld-{closed.closed_at.date().isoformat()}.pdf"
     else:
-        name = f"bnf-jaarverslag-{year}-concept.pdf"
+        name = f"{prefix}-jaarverslag-{year}-concept.pdf"
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{name}"'
     if archived:
@@ -159,7 +162,10 @@ def _export(year: int | None, response_for, extension: str):
         closed = ClosedYear.objects.filter(year=year).first()
         if closed:
             name += f"-vastgesteld-{closed.closed_at.date().isoformat()}"
-    response = response_for(exports.export_rows(history, years), f"bnf-figuren-{name}.{extension}")
+    prefix = Network.objects.current().file_prefix
+    response = response_for(
+        exports.export_rows(history, years), f"{prefix}-figuren-{name}.{extension}"
+    )
     if closed:
         response["X-BNF-Closed-On"] = closed.closed_at.date().isoformat()
     return response
@@ -175,3 +181,37 @@ def figures_csv(request, year: int | None = None):
 @public_page
 def figures_xlsx(request, year: int | None = None):
     return _export(year, exports.xlsx_response, "xlsx")
+
+
+def _sandboxed(view):
+    """An uploaded file served as it is: nothing in it may run or load anything, even
+    when it is opened on its own (an SVG can hold scripts; the upload refuses them too)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        )
+        return response
+
+    return wrapped
+
+
+@_sandboxed
+@require_safe
+@public_page
+def network_logo(request):
+    """The network's own logo (``Network.logo_url``; without one, pages link the static
+    default)."""
+    content, kind = Network.objects.current().logo_content()
+    return HttpResponse(content, content_type=LOGO_FORMATS[kind])
+
+
+@require_safe
+@public_page
+def network_css(request):
+    """The network's colours over the site's stylesheet (linked when they differ)."""
+    return HttpResponse(
+        Network.objects.current().stylesheet(), content_type="text/css; charset=utf-8"
+    )

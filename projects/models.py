@@ -36,7 +36,8 @@ class Project(Registration):
         choices=Kind.choices,
         default=Kind.PROVINCIAL,
         help_text=_(
-            "Provinciaal project (door BNF ontwikkeld en geïmplementeerd) of partnerproject."
+            "Provinciaal project (door het netwerk ontwikkeld en geïmplementeerd) of "
+            "partnerproject."
         ),
     )
     started_on = models.DateField(
@@ -98,7 +99,7 @@ class Fund(FigureReference):
 
 
 class ProjectApplication(Registration):
-    """A project (grant) application by a library that BNF supported."""
+    """A project (grant) application by a library that the network supported."""
 
     class Outcome(models.TextChoices):
         PENDING = "pending", _("in behandeling")
@@ -173,7 +174,7 @@ class ProjectApplication(Registration):
 
 
 class GuidedTrajectory(Registration):
-    """A trajectory in which BNF guided the local roll-out of a national assignment."""
+    """A trajectory in which the network guided the local roll-out of a national assignment."""
 
     report_date_field = "started_on"
 

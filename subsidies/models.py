@@ -40,7 +40,7 @@ class SubsidyQuerySet(ReportDatedQuerySet):
 
 
 class Subsidy(Registration):
-    """A subsidy applied for with BNF as lead or co-applicant.
+    """A subsidy applied for with the network as lead or co-applicant.
 
     It counts in the report year of its award date ("(mede-)binnengehaald").
     """
@@ -81,11 +81,11 @@ class Subsidy(Registration):
         help_text=_("Stand van de aanvraag."),
     )
     role = models.CharField(
-        _("rol van BNF"),
+        _("rol van het netwerk"),
         max_length=15,
         choices=Role.choices,
         default=Role.LEAD,
-        help_text=_("BNF als hoofd- of medeaanvrager."),
+        help_text=_("Het netwerk als hoofd- of medeaanvrager."),
     )
     applied_on = models.DateField(_("aangevraagd op"), help_text=_("Datum van indienen."))
     awarded_on = models.DateField(

@@ -27,7 +27,8 @@ ROLE_MIGRATIONS = [
     ("0007_report_text_roles", "allow_report_texts"),
     ("0011_adviser_adds_reference", "allow_adding"),
     ("0012_role_permissions", "grant_role_permissions"),
-    ("0013_evidence", "allow_evidence"),
+    ("0013_network", "allow_network"),
+    ("0014_evidence", "allow_evidence"),
 ]
 
 

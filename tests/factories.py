@@ -23,6 +23,7 @@ from kpis.models import (
     InformationPoint,
     KnowledgeCircle,
     KnowledgeCircleMeeting,
+    Network,
     Organisation,
     Province,
     Publication,
@@ -63,6 +64,21 @@ def make_organisation(**overrides) -> Organisation:
         "province": Province.FLEVOLAND,
     }
     return Organisation.objects.create(**{**fields, **overrides})
+
+
+def set_network(**fields) -> Network:
+    """The network's identity (its one row, made by the migration) with ``fields``
+    changed and saved; ``members=[...]`` sets its libraries."""
+    network, _created = Network.objects.get_or_create(
+        pk=1, defaults={"home_province": Province.FLEVOLAND}
+    )
+    members = fields.pop("members", None)
+    for name, value in fields.items():
+        setattr(network, name, value)
+    network.save()
+    if members is not None:
+        network.members.set(members)
+    return network
 
 
 def make_theme(**overrides) -> Theme:

@@ -219,3 +219,79 @@ def test_an_adviser_registers_a_post_in_three_clicks_from_the_start_page(
         "anna",
     )
     assert console_errors(browser) == []
+
+
+def _full_page_shot(driver, size: str, name: str) -> None:
+    """The whole page at ``size`` into SHOTS (to look at; nothing is compared)."""
+    os.makedirs(SHOTS, exist_ok=True)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    if size == "desktop":
+        driver.set_window_size(1366, min(height, 9000))
+    else:
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 390, "height": min(height, 12000), "deviceScaleFactor": 1, "mobile": True},
+        )
+    driver.save_screenshot(os.path.join(SHOTS, f"{name}-{size}.png"))
+    _emulate(driver, size)
+
+
+def test_another_network_shows_nothing_of_bnf(browser, live_server, make_role_user):
+    """fixtures/voorbeeldland.json on its own (a made-up network in Zeeland): the visible
+    text and the title of the dashboard, the report and the admin index name it, and
+    never Flevoland, FMB, DNB or BNF."""
+    from django.core.management import call_command
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.test_network import YEAR, bnf_words
+
+    call_command("loaddata", "voorbeeldland", verbosity=0)
+    coordinator = make_role_user("Coördinator", username="coordinator-bnv")
+
+    def visible() -> str:
+        return browser.title + "\n" + browser.find_element(By.TAG_NAME, "body").text
+
+    browser.get(f"{live_server.url}/")
+    assert browser.current_url.endswith(f"/{YEAR}/")
+    text = visible()
+    assert bnf_words(text) == [], text
+    assert "Bibliotheeknetwerk Voorbeeldland" in browser.title
+    assert "Kennis delen in Voorbeeldland" in text and "binnen Zeeland" in text
+    # Its own colours: the stylesheet over the site's (header in its purple, darkened).
+    header = browser.find_element(By.CSS_SELECTOR, ".site-header")
+    assert header.value_of_css_property("background-color") == "rgba(64, 29, 94, 1)"
+    for size in SIZES:
+        _emulate(browser, size)
+        _full_page_shot(browser, size, "network-dashboard")
+    _emulate(browser, "desktop")
+    assert console_errors(browser) == []
+
+    browser.find_element(By.LINK_TEXT, "Jaarverslag").click()
+    text = visible()
+    assert bnf_words(text) == [], text
+    assert "Bibliotheeknetwerk Voorbeeldland" in text and "Jaarverslag" in browser.title
+    assert console_errors(browser) == []
+
+    wait = WebDriverWait(browser, 10)
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/")
+    browser.find_element(By.NAME, "username").send_keys(coordinator.username)
+    browser.find_element(By.NAME, "password").send_keys("rol-test-2021" + Keys.ENTER)
+    wait.until(EC.url_to_be(f"{live_server.url}/admin/"))
+    text = visible()
+    assert bnf_words(text) == [], text
+    assert "BNV registratie" in browser.title and "Netwerk" in text
+    # (the admin's pages link no favicon: the browser's own try at /favicon.ico is a 404)
+    assert [e for e in console_errors(browser) if "favicon.ico" not in e["message"]] == []
+
+    browser.find_element(By.LINK_TEXT, "Netwerk").click()
+    wait.until(EC.url_contains("/admin/kpis/network/1/change/"))
+    assert browser.find_element(By.ID, "id_name").get_attribute("value") == (
+        "Bibliotheeknetwerk Voorbeeldland"
+    )
+    for size in SIZES:
+        _emulate(browser, size)
+        _full_page_shot(browser, size, "network-admin")
+    assert [e for e in console_errors(browser) if "favicon.ico" not in e["message"]] == []

@@ -357,6 +357,12 @@ VIOLATIONS: list[tuple] = [
         "the same file imported twice",
         lambda: _duplicate_batch(),
     ),
+    # the network's identity: one row per installation, for now
+    (
+        "network_single_row",
+        "a second network",
+        lambda: Write(kpis_models.Network(pk=2, name="Tweede netwerk", home_province="zeeland")),
+    ),
 ]
 
 # Constraints on a PositiveIntegerField: Django gives that column its own CHECK (>= 0),
@@ -428,6 +434,7 @@ MAKERS: dict[type[models.Model], Callable[..., models.Model]] = {
     kpis_models.TransportImportJob: f.make_transport_import_job,
     kpis_models.Evidence: f.make_evidence,
     NotificationPreference: f.make_notification_preference,
+    kpis_models.Network: f.set_network,
 }
 
 

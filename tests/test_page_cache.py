@@ -13,7 +13,7 @@ from django.test import Client
 
 from kpis import closing, page_cache, reporting
 from kpis.models import Channel
-from tests.factories import make_channel, make_channel_post, make_training
+from tests.factories import make_channel, make_channel_post, make_training, set_network
 from tests.test_roles import PUBLIC_PATHS
 
 pytestmark = pytest.mark.django_db
@@ -76,13 +76,17 @@ def test_every_public_page_has_an_etag_and_answers_304(client, django_assert_num
     assert response.status_code == 200 and response["ETag"] != etag
 
 
-def test_the_etag_changes_with_the_day_and_the_home_province(client, settings, monkeypatch):
+def test_the_etag_changes_with_the_day_and_the_networks_identity(client, monkeypatch):
     make_training(held_on=DAY)
     etag = client.get("/2021/")["ETag"]
     assert client.get("/2021/")["ETag"] == etag
-    settings.BNF_HOME_PROVINCE = "utrecht"
+    set_network(name="Bibliotheeknetwerk Voorbeeldland")
+    renamed = client.get("/2021/")
+    assert renamed["ETag"] != etag
+    assert "Bibliotheeknetwerk Voorbeeldland" in renamed.content.decode()
+    etag = renamed["ETag"]
+    set_network(home_province="utrecht")
     assert client.get("/2021/")["ETag"] != etag
-    settings.BNF_HOME_PROVINCE = "flevoland"
 
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     monkeypatch.setattr(page_cache, "_today", lambda: tomorrow)

@@ -185,7 +185,7 @@ class TestThe2021Report:
     def test_it_links_the_pdf_and_its_stylesheet(self, client):
         page = client.get("/2021/report/").content.decode()
         assert reverse("kpis:report_pdf", args=[2021]) in page
-        assert "kpis/report.css" in page and "kpis/bnf-logo.svg" in page
+        assert "kpis/report.css" in page and "kpis/network-logo.svg" in page  # the default logo
         assert ' style="' not in page and "<style" not in page
 
 

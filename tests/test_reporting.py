@@ -20,6 +20,7 @@ from tests.factories import (
     make_subsidy,
     make_target,
     make_transport,
+    set_network,
 )
 
 
@@ -192,20 +193,21 @@ def _bulk_data(years, per_year, channel, fmb, elsewhere):
 
 @pytest.mark.django_db
 def test_the_aggregation_reads_a_constant_number_of_queries(django_assert_num_queries):
-    """The data version, then 12 grouped sources + 2 for the stock + 1 per top post +
-    channels + home libraries + targets; unchanged data since: the data version only."""
+    """The data version, the network's identity (its row and libraries), then 12 grouped
+    sources + 2 for the stock + 1 per top post + channels + home libraries + targets;
+    unchanged data since: the data version only."""
     setup = {
         "channel": make_channel(slug="yammer", report_engagement=True),
         "fmb": make_organisation(),
         "elsewhere": make_organisation(province=Province.GELDERLAND),
     }
     _bulk_data([2021], per_year=20, **setup)
-    with django_assert_num_queries(20) as small:
+    with django_assert_num_queries(22) as small:
         reporting.history()
     with django_assert_num_queries(1):
         reporting.history()
     _bulk_data(range(2012, 2024), per_year=200, **setup)
-    with django_assert_num_queries(20) as large:
+    with django_assert_num_queries(22) as large:
         history = reporting.history()
     assert len(small.captured_queries) == len(large.captured_queries)
     assert history.data_years[0] == 2012
@@ -259,7 +261,7 @@ def test_the_catalogue_copy_in_the_repository_matches_the_shared_catalogue():
 
 
 @pytest.mark.django_db
-def test_the_home_libraries_listed_or_looked_up_give_the_same_figures(demo_2021, settings):
+def test_the_home_libraries_listed_or_looked_up_give_the_same_figures(demo_2021):
     """history() lists the home libraries' ids in the SQL (fastest at scale); the
     declarations' default looks them up in a subquery; the admin filter does too."""
     listed = reporting.compute_history(declared_figures(home_ids=home_library_ids()))
@@ -268,7 +270,7 @@ def test_the_home_libraries_listed_or_looked_up_give_the_same_figures(demo_2021,
     assert listed.values["transport.within_province"][2021] == 27779
     assert reporting.history().values == listed.values
 
-    settings.BNF_HOME_PROVINCE = "zeeland"  # no libraries there: no ids to list
+    set_network(home_province="zeeland")  # no libraries there: no ids to list
     assert home_library_ids() == []
     assert reporting.history().for_year(2021)["transport.within_province"].value == 0
     assert not TransportReservation.objects.within_province().exists()

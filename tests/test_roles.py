@@ -44,6 +44,8 @@ PUBLIC_PATHS = [
     "/2021/figures.xlsx",
     "/figures.csv",
     "/figures.xlsx",
+    "/network/logo",
+    "/network.css",
 ]
 # Every URL outside the admin, by name: all of them are public pages or exports.
 PUBLIC_URL_NAMES = {
@@ -56,6 +58,8 @@ PUBLIC_URL_NAMES = {
     "kpis:figures_xlsx",
     "kpis:all_figures_csv",
     "kpis:all_figures_xlsx",
+    "kpis:network_logo",
+    "kpis:network_css",
 }
 
 

@@ -426,8 +426,8 @@ def transport_rows():
     }
 
 
-def test_transport_is_classified_by_the_libraries_provinces(transport_rows, settings):
-    settings.BNF_HOME_PROVINCE = "flevoland"
+def test_transport_is_classified_by_the_libraries_provinces(transport_rows):
+    f.set_network(home_province="flevoland")
     rows = transport_rows
 
     assert list(TransportReservation.objects.within_province()) == [rows["within"]]
@@ -443,8 +443,8 @@ def test_a_row_between_two_other_provinces_is_neither(transport_rows):
     assert elsewhere not in TransportReservation.objects.interprovincial()
 
 
-def test_the_home_province_comes_from_the_settings(transport_rows, settings):
-    settings.BNF_HOME_PROVINCE = Province.UTRECHT
+def test_the_home_province_comes_from_the_networks_identity(transport_rows):
+    f.set_network(home_province=Province.UTRECHT)
     rows = transport_rows
 
     assert not TransportReservation.objects.within_province().exists()

@@ -49,7 +49,7 @@ IMPORT_COLUMNS = [
         "periode",
         _("Optioneel, bij datum: 'dag' (standaard) of 'maand' (datum op de 1e)."),
     ),
-    ("van", _("Code (bijv. 'fmb') of exacte naam van de leverende bibliotheek.")),
+    ("van", _("Code (bijv. 'bieb-noord') of exacte naam van de leverende bibliotheek.")),
     ("naar", _("Code of exacte naam van de ontvangende bibliotheek (niet dezelfde).")),
     ("aantal", _("Geheel getal van minstens 1, alleen cijfers: 1234, niet 1.234.")),
 ]
@@ -117,7 +117,7 @@ class TransportReservationAdmin(ReportDatedAdmin):
     date_hierarchy = None
     ordering = ("-delivered_on",)
     search_fields = ("=origin__code", "=destination__code")
-    search_help_text = _("Zoek op de code van een bibliotheek, bijvoorbeeld 'fmb'.")
+    search_help_text = _("Zoek op de code van een bibliotheek, bijvoorbeeld 'bieb-noord'.")
     autocomplete_fields = ("origin", "destination")
     fields = ("origin", "destination", "delivered_on", "period", "quantity", "import_batch")
     readonly_fields = ("import_batch",)

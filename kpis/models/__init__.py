@@ -12,6 +12,7 @@ from .digital import InformationPoint
 from .evidence import Evidence
 from .imports import ImportBatch
 from .jobs import TransportImportJob
+from .network import Network
 from .notifications import NotificationPreference
 from .organisations import Organisation, Province, Theme
 from .report_text import ReportText
@@ -32,6 +33,7 @@ __all__ = [
     "KnowledgeCircle",
     "KnowledgeCircleMeeting",
     "NotificationPreference",
+    "Network",
     "Organisation",
     "Province",
     "Publication",

@@ -258,7 +258,7 @@ class Registration(ReportDated):
         blank=True,
         related_name="+",
         verbose_name=_("adviseur"),
-        help_text=_("De adviseur van BNF die dit heeft uitgevoerd of geregistreerd."),
+        help_text=_("De adviseur van het netwerk die dit heeft uitgevoerd of geregistreerd."),
     )
     themes = models.ManyToManyField(
         "kpis.Theme",

@@ -20,6 +20,27 @@ class Province(models.TextChoices):
     NOORD_BRABANT = "noord-brabant", "Noord-Brabant"
     LIMBURG = "limburg", "Limburg"
 
+    @classmethod
+    def adjective(cls, value: str) -> str:
+        """The Dutch adjective ("Flevolandse best practices"); empty for no province."""
+        return PROVINCE_ADJECTIVES.get(value, "")
+
+
+PROVINCE_ADJECTIVES = {
+    "groningen": "Groningse",
+    "friesland": "Friese",
+    "drenthe": "Drentse",
+    "overijssel": "Overijsselse",
+    "flevoland": "Flevolandse",
+    "gelderland": "Gelderse",
+    "utrecht": "Utrechtse",
+    "noord-holland": "Noord-Hollandse",
+    "zuid-holland": "Zuid-Hollandse",
+    "zeeland": "Zeeuwse",
+    "noord-brabant": "Brabantse",
+    "limburg": "Limburgse",
+}
+
 
 class SlugNaturalKeyManager(models.Manager):
     def get_by_natural_key(self, slug):
@@ -51,7 +72,7 @@ class Organisation(FigureReference):
         max_length=50,
         unique=True,
         help_text=_(
-            "Korte, vaste code (bijvoorbeeld 'fmb' of 'dnb'), gebruikt in imports en exports."
+            "Korte, vaste code (bijvoorbeeld 'bieb-noord'), gebruikt in imports en exports."
         ),
     )
     kind = models.CharField(
@@ -74,7 +95,7 @@ class Organisation(FigureReference):
         _("lid van het netwerk sinds"),
         null=True,
         blank=True,
-        help_text=_("Datum waarop de organisatie zich bij het netwerk van BNF aansloot."),
+        help_text=_("Datum waarop de organisatie zich bij het netwerk aansloot."),
     )
     notes = models.TextField(_("notities"), blank=True, help_text=_("Vrije toelichting."))
 

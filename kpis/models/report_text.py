@@ -83,7 +83,7 @@ class ReportText(models.Model):
         _("inleiding"),
         blank=True,
         help_text=_(
-            "Wie BNF is en wat het jaar bracht; op de eerste pagina. Een lege regel begint "
+            "Wie het netwerk is en wat het jaar bracht; op de eerste pagina. Een lege regel begint "
             "een nieuwe alinea, een regel die begint met '- ' is een opsommingsteken. "
             "Geen HTML: alles wordt getoond zoals het er staat."
         ),

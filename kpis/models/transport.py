@@ -1,6 +1,5 @@
 """Interlibrary transport reservations (IBL)."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -8,13 +7,22 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from .base import ReportDated, ReportDatedQuerySet
+from .network import SINGLE_ID, Network
 from .organisations import Organisation
+
+
+def _home_libraries(province: str | None = None) -> models.QuerySet:
+    """The home province's organisations: of ``province``, or of the network's own
+    province (``Network.home_province``), read by the database in the same query."""
+    if province is None:
+        province = Network.objects.filter(pk=SINGLE_ID).values("home_province")
+        return Organisation.objects.filter(province__in=province)
+    return Organisation.objects.filter(province=province)
 
 
 def home_library_ids(province: str | None = None) -> list[int]:
     """The ids of the home province's libraries (one query)."""
-    province = province or settings.BNF_HOME_PROVINCE
-    return list(Organisation.objects.filter(province=province).values_list("pk", flat=True))
+    return list(_home_libraries(province).values_list("pk", flat=True))
 
 
 def scope_conditions(
@@ -22,15 +30,15 @@ def scope_conditions(
 ) -> tuple[models.Q, models.Q]:
     """(within the province, between it and another): the one definition that the
     figures, the admin filter and the querysets share. One end elsewhere counts as
-    interprovincial, delivered or received; two ends elsewhere are not ours.
+    interprovincial, delivered or received; two ends elsewhere are not ours. The
+    province is the network's (``kpis.models.network``) unless given.
 
     The home libraries are a subquery on their ids, or the ids themselves when given
     (``home_library_ids()``): the yearly aggregation passes them, because at millions
     of rows the database checks a literal list much faster than a subquery's result.
     Either way no join to Organisation per end, and "exactly one end at home" is one
     comparison, (origin at home) <> (destination at home)."""
-    province = province or settings.BNF_HOME_PROVINCE
-    home = home_ids or Organisation.objects.filter(province=province).values("pk")
+    home = home_ids or _home_libraries(province).values("pk")
     from_home = models.Q(origin__in=home)
     to_home = models.Q(destination__in=home)
     one_end_at_home = ~models.Q(Exact(_boolean(from_home), _boolean(to_home)))

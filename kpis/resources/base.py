@@ -791,7 +791,9 @@ def column_format(field) -> str:
     """How to write a value of ``field`` in a file, in one Dutch sentence."""
     if field.many_to_many:
         key, _alternative = natural_key_fields(field.related_model)
-        return _("Codes (%(key)s) gescheiden door komma's, bijvoorbeeld 'fmb, dnb'.") % {"key": key}
+        return _(
+            "Codes (%(key)s) gescheiden door komma's, bijvoorbeeld 'bieb-noord, bieb-zuid'."
+        ) % {"key": key}
     if field.many_to_one:
         key, alternative = natural_key_fields(field.related_model)
         if alternative:

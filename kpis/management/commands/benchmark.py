@@ -72,6 +72,7 @@ from kpis.models import (
     ChannelStatistic,
     InformationPoint,
     KnowledgeCircleMeeting,
+    Network,
     Organisation,
     Publication,
     SupportActivity,
@@ -162,7 +163,7 @@ class RawSQL:
     def __init__(self):
         self.postgres = connection.vendor == "postgresql"
         self.quote = connection.ops.quote_name
-        self.home = settings.BNF_HOME_PROVINCE
+        self.home = Network.objects.current().home_province
 
     def table(self, model) -> str:
         return self.quote(model._meta.db_table)

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('kpis', '0012_role_permissions'),
+        ('kpis', '0013_network'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
