@@ -243,13 +243,14 @@ def make_transport_import_job(**overrides):
 
 
 def make_notification_preference(**overrides):
-    """Someone who wants no reminders (a new user each call)."""
+    """A user's e-mail choices: reminders off, the digest on (and a new user if none given)."""
     from django.contrib.auth.models import User
 
-    from kpis.models.notifications import NotificationPreference
+    from kpis.models import NotificationPreference
 
-    user = overrides.pop("user", None) or User.objects.create_user(f"melding-{_next()}")
-    return NotificationPreference.objects.create(user=user, **{"reminders": False, **overrides})
+    if "user" not in overrides:
+        overrides["user"] = User.objects.create_user(f"gebruiker-{_next()}")
+    return NotificationPreference.objects.create(**{"reminders": False, **overrides})
 
 
 def make_evidence(record=None, **overrides):
@@ -262,7 +263,7 @@ def make_evidence(record=None, **overrides):
     fields = {
         "content_type": ContentType.objects.get_for_model(record),
         "object_id": record.pk,
-        "url": f"https://www.bibliotheeknetwerkflevoland.nl/nieuws/{_next()}",
+        "url": f"https://www.voorbeeld.nl/nieuws/{_next()}",
         "description": "Nieuwsbericht",
     }
     return Evidence.objects.create(**{**fields, **overrides})

@@ -38,7 +38,6 @@ from kpis.models import (
     Training,
     TransportReservation,
 )
-from kpis.models.notifications import NotificationPreference
 from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
 from subsidies.models import Funder, Subsidy
 from tests import factories as f
@@ -433,7 +432,7 @@ MAKERS: dict[type[models.Model], Callable[..., models.Model]] = {
     kpis_models.ReportText: f.make_report_text,
     kpis_models.TransportImportJob: f.make_transport_import_job,
     kpis_models.Evidence: f.make_evidence,
-    NotificationPreference: f.make_notification_preference,
+    kpis_models.NotificationPreference: f.make_notification_preference,
     kpis_models.Network: f.set_network,
 }
 
