@@ -9,7 +9,7 @@ from .base import ClosedYearError, Registration, ReportDated
 from .closing import ClosedYear, YearReopening
 from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
-from .imports import ImportBatch
+from .imports import ImportBatch, ImportBatchRow
 from .jobs import TransportImportJob
 from .network import Network
 from .notifications import NotificationPreference
@@ -24,6 +24,7 @@ __all__ = [
     "ClosedYear",
     "ClosedYearError",
     "ImportBatch",
+    "ImportBatchRow",
     "YearReopening",
     "ChannelPost",
     "ChannelStatistic",
