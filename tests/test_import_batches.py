@@ -17,6 +17,7 @@ from kpis import closing
 from kpis.models import Channel, ChannelPost, ImportBatch, ImportBatchRow
 from tests.factories import make_channel, make_channel_post
 from tests.test_import_export import CSV, check, confirm, make_file, post_rows
+from tests.test_transport_import import VALID_ROWS, import_rows, libraries  # noqa: F401
 
 
 def undo_url(batch):
@@ -184,3 +185,17 @@ def test_a_busy_database_during_undo_is_a_message_and_nothing_is_deleted(
     assert "De database was bezig; er is niets verwijderd." in response.content.decode()
     assert ChannelPost.objects.count() == 2
     assert ImportBatchRow.objects.filter(batch=batch).count() == 2
+
+
+@pytest.mark.usefixtures("libraries")
+def test_transport_undo_follows_the_same_rule_for_a_row_changed_since(coordinator_client):
+    batch = import_rows(VALID_ROWS, "transport.csv")
+    rows = batch.transport_rows.count()
+    row = batch.transport_rows.first()
+    row.quantity += 1
+    row.save()
+
+    response = coordinator_client.post(undo_url(batch))
+
+    assert "1 rij(en) van deze import zijn daarna nog gewijzigd" in response.content.decode()
+    assert batch.transport_rows.count() == rows
