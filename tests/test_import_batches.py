@@ -187,6 +187,7 @@ def test_a_busy_database_during_undo_is_a_message_and_nothing_is_deleted(
     assert ImportBatchRow.objects.filter(batch=batch).count() == 2
 
 
+@pytest.mark.django_db
 @pytest.mark.usefixtures("libraries")
 def test_transport_undo_follows_the_same_rule_for_a_row_changed_since(coordinator_client):
     batch = import_rows(VALID_ROWS, "transport.csv")
