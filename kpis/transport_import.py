@@ -4,7 +4,7 @@ One function, ``import_transport``, serves the admin upload ("Snel importeren") 
 ``manage.py import_transport``. It is all-or-nothing: every row is checked first and
 every problem is reported (row, column, Dutch message); only a file without a single
 error is written, in one transaction, as one ``ImportBatch`` that can be undone as a
-whole (``undo_batch``).
+whole (``kpis.import_batches.undo_batch``).
 
 The file
 --------
@@ -323,29 +323,6 @@ def lock_timeout_ms() -> int:
     """``BNF_IMPORT_LOCK_TIMEOUT`` (seconds) in milliseconds; 0 waits without limit."""
     seconds = getattr(settings, "BNF_IMPORT_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
     return max(round(float(seconds) * 1000), 0)
-
-
-def batch_rows_by_model(batch: ImportBatch) -> list[tuple[type, object]]:
-    """``kpis.import_batches.batch_rows_by_model``: undoing is one path for every kind."""
-    from kpis import import_batches
-
-    return import_batches.batch_rows_by_model(batch)
-
-
-def batch_years(batch: ImportBatch) -> set[int]:
-    """``kpis.import_batches.batch_years``."""
-    from kpis import import_batches
-
-    return import_batches.batch_years(batch)
-
-
-def undo_batch(batch: ImportBatch) -> int:
-    """``kpis.import_batches.undo_batch``: the rows go in one ``DELETE ... WHERE
-    import_batch_id = ...``; refused for a closed year, a row changed since the import,
-    or a lock not granted within ``BNF_IMPORT_LOCK_TIMEOUT``."""
-    from kpis import import_batches
-
-    return import_batches.undo_batch(batch)
 
 
 # --- reading -----------------------------------------------------------------------------
