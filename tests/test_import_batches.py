@@ -154,19 +154,20 @@ def test_the_same_file_again_adds_nothing_and_leaves_no_second_batch(coordinator
 
 
 def test_undo_is_refused_while_other_records_use_what_the_file_brought(coordinator_client):
-    rows = [["slug", "name"], ["nieuwsbrief", "Nieuwsbrief"]]
+    rows = [["slug", "name"], ["proefkanaal-undo", "Proefkanaal"]]
     content = make_file(rows, CSV)
     response = confirm(
         coordinator_client, Channel, check(coordinator_client, Channel, content, CSV, "kanalen")
     )
     assert response.status_code == 302, response.context and response.context["error_lines"]
     batch = ImportBatch.objects.get(model_label="kpis.channel")
-    make_channel_post(channel=Channel.objects.get(slug="nieuwsbrief"), title="Gebruikt")
+    assert batch.row_count == 1  # a new channel, not one that was there already
+    make_channel_post(channel=Channel.objects.get(slug="proefkanaal-undo"), title="Gebruikt")
 
     response = coordinator_client.post(undo_url(batch))
 
     assert "andere records gebruiken nog kanalen uit dit bestand" in response.content.decode()
-    assert Channel.objects.filter(slug="nieuwsbrief").exists()
+    assert Channel.objects.filter(slug="proefkanaal-undo").exists()
     assert ImportBatch.objects.filter(pk=batch.pk).exists()
 
 
