@@ -4,7 +4,7 @@ One function, ``import_transport``, serves the admin upload ("Snel importeren") 
 ``manage.py import_transport``. It is all-or-nothing: every row is checked first and
 every problem is reported (row, column, Dutch message); only a file without a single
 error is written, in one transaction, as one ``ImportBatch`` that can be undone as a
-whole (``undo_batch``).
+whole (``kpis.import_batches.undo_batch``).
 
 The file
 --------
@@ -323,65 +323,6 @@ def lock_timeout_ms() -> int:
     """``BNF_IMPORT_LOCK_TIMEOUT`` (seconds) in milliseconds; 0 waits without limit."""
     seconds = getattr(settings, "BNF_IMPORT_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
     return max(round(float(seconds) * 1000), 0)
-
-
-def _batch_relations() -> list:
-    """The foreign keys to ``ImportBatch``: every kind of record a batch can bring."""
-    return [
-        relation.field
-        for relation in ImportBatch._meta.related_objects
-        if relation.one_to_many and relation.field.concrete
-    ]
-
-
-def batch_rows_by_model(batch: ImportBatch) -> list[tuple[type, object]]:
-    """``(model, queryset)`` for every kind of record that can belong to a batch."""
-    return [
-        (key.model, key.model._default_manager.filter(**{key.name: batch}))
-        for key in _batch_relations()
-    ]
-
-
-def batch_years(batch: ImportBatch) -> set[int]:
-    """The report years the rows of ``batch`` count in."""
-    years: set[int] = set()
-    for model, rows in batch_rows_by_model(batch):
-        if hasattr(model, "report_date_field"):
-            years.update(rows.report_years())
-    return years
-
-
-def undo_batch(batch: ImportBatch) -> int:
-    """Delete ``batch`` and every row it brought; refused (ClosedYearError) for a closed year.
-
-    After one check of the rows' years, the rows go in one ``DELETE ... WHERE
-    import_batch_id = ...`` per kind of record: not one by one through Django's
-    collector, which would (with the audit log's signals) load and log every row of a
-    million-row batch. As the import wrote them without signals, the batch's own
-    entries in the logs (its creation, its deletion) stand for its rows. Returns the
-    number of rows deleted. A lock that is not granted in time (``BNF_IMPORT_LOCK_TIMEOUT``)
-    ends it with ``DatabaseBusy`` and nothing deleted, like an import.
-    """
-    deleted = 0
-    quote = connection.ops.quote_name
-    try:
-        with (
-            year_policy.db_refusals(),  # a closing that came in between
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            _waiting_for_locks(cursor),
-        ):
-            batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-            ensure_years_open(batch_years(batch))
-            for key in _batch_relations():
-                table, column = quote(key.model._meta.db_table), quote(key.column)
-                cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [batch.pk])
-                deleted += cursor.rowcount
-            batch.delete()
-    except OperationalError as error:
-        logger.warning("Importbatch %s niet ongedaan gemaakt: %s", batch.pk, error)
-        raise DatabaseBusy(_busy_message(error, done=_("er is niets verwijderd"))) from error
-    return deleted
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -789,7 +730,8 @@ def _insert_many(cursor, checked: _Checked, batch: ImportBatch, report: Progress
         f"INSERT INTO {ops.quote_name(TransportReservation._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * 8)})"
     )
-    now = ops.adapt_datetimefield_value(timezone.now())
+    # The batch's moment: a row changed later is one that undoing would not throw away.
+    now = ops.adapt_datetimefield_value(batch.imported_at)
     written = 0
     for chunk in checked.chunks:
         rows = [
@@ -822,7 +764,7 @@ def _copy(cursor, checked: _Checked, batch: ImportBatch, report: Progress) -> No
     quote = connection.ops.quote_name
     columns = ", ".join(quote(column) for column in _copy_columns())
     table = quote(TransportReservation._meta.db_table)
-    stamp = timezone.now().isoformat()
+    stamp = batch.imported_at.isoformat()  # see _insert_many
     tail = f"\t{batch.pk}\t{stamp}\t{stamp}\n"
     written = 0
     # Django's cursor passes ``copy`` on to psycopg unwrapped: its errors (a lock timeout,

@@ -20,6 +20,7 @@ from kpis.models import (
     ChannelStatistic,
     ClosedYear,
     ImportBatch,
+    ImportBatchRow,
     InformationPoint,
     KnowledgeCircle,
     KnowledgeCircleMeeting,
@@ -225,6 +226,23 @@ def make_import_batch(**overrides) -> ImportBatch:
         "checksum": f"{n:064x}",
     }
     return ImportBatch.objects.create(**{**fields, **overrides})
+
+
+def make_import_batch_row(**overrides) -> ImportBatchRow:
+    """A post that an admin import created, as its batch lists it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    post = overrides.pop("record", None) or make_channel_post()
+    batch = overrides.pop("batch", None) or make_import_batch(
+        model_label="kpis.channelpost", same_file_again=True
+    )
+    fields = {
+        "batch": batch,
+        "content_type": ContentType.objects.get_for_model(post),
+        "object_id": post.pk,
+        "created": True,
+    }
+    return ImportBatchRow.objects.create(**{**fields, **overrides})
 
 
 def make_transport_import_job(**overrides):

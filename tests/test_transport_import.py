@@ -18,7 +18,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kpis import closing, reporting, transport_import
+from kpis import closing, import_batches, reporting, transport_import
 from kpis.models import ImportBatch, Organisation, Province, TransportReservation
 from tests.factories import make_organisation, make_transport
 
@@ -390,7 +390,7 @@ def test_checking_needs_the_same_queries_for_many_rows_as_for_one(libraries):
             result = transport_import.import_transport(io.BytesIO(content), file_name="x.csv")
         assert result.ok
         counts.append(len([q for q in queries if "kpis_organisation" in q["sql"]]))
-        transport_import.undo_batch(result.batch)
+        import_batches.undo_batch(result.batch)
 
     assert counts == [1, 1]
 
@@ -736,7 +736,7 @@ def test_the_export_imports_back(coordinator_client, libraries):
     )
     before = figures(2021)
     exported = b"".join(coordinator_client.get(reverse(EXPORT_URL)).streaming_content)
-    transport_import.undo_batch(batch)
+    import_batches.undo_batch(batch)
     TransportReservation.objects.all().delete()
 
     result = transport_import.import_transport(io.BytesIO(exported), file_name="export.csv")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
-from kpis import reporting, transport_import, transport_summary
+from kpis import import_batches, reporting, transport_import, transport_summary
 from kpis.figures import declared_figures
 from kpis.models import Organisation, Province, TransportMonthTotal, TransportReservation
 from kpis.models.transport import home_library_ids
@@ -150,7 +150,7 @@ def test_the_fast_import_and_its_undo_keep_the_summary(libraries, tmp_path, coor
     result = transport_import.import_transport(path, user=coordinator)
     assert result.ok
     assert_same()
-    transport_import.undo_batch(result.batch)
+    import_batches.undo_batch(result.batch)
     assert summarised() == {} == counted()
 
 

@@ -490,6 +490,7 @@ class ImportExportAdmin(ImportExportMixin):
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)
         kwargs["rollback_on_validation_errors"] = True
+        kwargs["source"] = "admin"  # the ImportBatch's "via" (kpis.import_batches)
         return kwargs
 
     def write_to_tmp_storage(self, import_file, input_format):

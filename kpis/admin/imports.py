@@ -1,10 +1,12 @@
 """Import batches: which file brought which rows, and undoing a batch as a whole.
 
-A batch is made by an import (``kpis.transport_import``), never by hand, and is not
-changed afterwards. The standard delete stays off: it would delete the batch's rows
-around the closed-year check. "Ongedaan maken" is the way out instead: a confirmation
-page that says how many rows go, refused while one of their years is closed, then one
-``DELETE`` per kind of row and the batch itself, logged in the admin history.
+A batch is made by an import (the fast transport import, or any admin import of
+records: ``kpis.import_batches``), never by hand, and is not changed afterwards. The
+standard delete stays off: it would delete the batch's rows around the closed-year
+check. "Ongedaan maken" is the way out instead: a confirmation page that says how many
+rows go (and how many changed records stay as they are), refused while one of their
+years is closed or a row was changed since, then the rows and the batch itself go in
+one transaction, logged in the admin history and the audit trail.
 """
 
 from django.apps import apps
@@ -19,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kpis import transport_import
+from kpis import import_batches
 from kpis.models import ClosedYearError, ImportBatch
 
 from .base import closed_year_error
@@ -32,6 +34,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         "file_name",
         "model_label",
         "row_count",
+        "updated_count",
         "imported_by",
         "imported_at",
         "source",
@@ -45,6 +48,8 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         "file_name",
         "model_label",
         "row_count",
+        "updated_count",
+        "skipped_count",
         "checksum",
         "imported_by",
         "imported_at",
@@ -89,10 +94,12 @@ class ImportBatchAdmin(ReadOnlyAdmin):
             # undo_batch checks the years itself, and waits for locks only so long: the
             # page's own counts come after, so that they never hold up the answer.
             try:
-                deleted = transport_import.undo_batch(batch)
+                deleted = import_batches.undo_batch(batch)
             except ClosedYearError as refusal:  # closed since the page was shown
                 error = refusal
-            except transport_import.DatabaseBusy as refusal:  # a lock held elsewhere
+            except import_batches.UndoRefused as refusal:  # changed or needed since
+                error = ValidationError(refusal.message)
+            except import_batches.DatabaseBusy as refusal:  # a lock held elsewhere
                 error = busy = ValidationError(str(refusal))
             except ImportBatch.DoesNotExist:  # undone meanwhile, in another tab
                 return HttpResponseRedirect(reverse("admin:kpis_importbatch_changelist"))
@@ -118,11 +125,15 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         if busy is None:  # while the table is locked the counts would wait as well
             counts = [
                 (model._meta.verbose_name_plural, rows.count())
-                for model, rows in transport_import.batch_rows_by_model(batch)
+                for model, rows in import_batches.batch_rows_by_model(batch)
             ]
             counts = [(name, count) for name, count in counts if count]
-            years = sorted(transport_import.batch_years(batch))
+            years = sorted(import_batches.batch_years(batch))
             error = error or closed_year_error(years)
+            if error is None:
+                changed = import_batches.changed_since(batch)
+                if changed:
+                    error = ValidationError(import_batches.changed_message(changed))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -131,6 +142,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
             "counts": counts,
             "total": sum(count for _name, count in counts),
             "years": years,
+            "kept": batch.updated_count,
             "error": error.messages[0] if error else None,
         }
         return TemplateResponse(request, "admin/kpis/importbatch/undo.html", context)

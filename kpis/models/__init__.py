@@ -10,7 +10,7 @@ from .closing import ClosedYear, YearReopening
 from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
 from .evidence import Evidence
-from .imports import ImportBatch
+from .imports import ImportBatch, ImportBatchRow
 from .jobs import TransportImportJob
 from .network import Network
 from .notifications import NotificationPreference
@@ -26,6 +26,7 @@ __all__ = [
     "ClosedYearError",
     "Evidence",
     "ImportBatch",
+    "ImportBatchRow",
     "YearReopening",
     "ChannelPost",
     "ChannelStatistic",

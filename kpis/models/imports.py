@@ -1,7 +1,17 @@
-"""Import batches: which file brought which rows, so a batch can be traced and undone."""
+"""Import batches: which file brought which rows, so a batch can be traced and undone.
+
+A batch knows its rows in one of two ways. Transport reservations carry the batch in
+a column of their own (``TransportReservation.import_batch``: a million rows are
+written and deleted by that column). Every other kind of record, imported through the
+admin's django-import-export pages, is listed in ``ImportBatchRow`` (batch, content
+type, id), written in the import's own transaction; the registration tables get no
+column for it. ``kpis.import_batches`` reads and undoes both.
+"""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +43,28 @@ class ImportBatch(models.Model):
         _("geïmporteerd op"), default=timezone.now, help_text=_("Moment van importeren.")
     )
     row_count = models.PositiveIntegerField(
-        _("aantal rijen"), default=0, help_text=_("Aantal geïmporteerde rijen.")
+        _("aantal rijen"),
+        default=0,
+        help_text=_("Aantal nieuwe rijen: die verdwijnen weer als de import ongedaan wordt."),
+    )
+    updated_count = models.PositiveIntegerField(
+        _("bijgewerkt"),
+        default=0,
+        help_text=_(
+            "Aantal bestaande records dat de import wijzigde; ongedaan maken laat ze zoals "
+            "ze nu zijn."
+        ),
+    )
+    skipped_count = models.PositiveIntegerField(
+        _("ongewijzigd"), default=0, help_text=_("Rijen van het bestand die niets veranderden.")
+    )
+    same_file_again = models.BooleanField(
+        _("zelfde bestand opnieuw toegestaan"),
+        default=False,
+        help_text=_(
+            "Ja voor registraties met een eigen sleutel: een tweede import van hetzelfde "
+            "bestand voegt niets toe. Nee voor transport, waar elke rij telt."
+        ),
     )
     source = models.CharField(
         _("via"),
@@ -49,6 +80,7 @@ class ImportBatch(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["model_label", "checksum"],
+                condition=Q(same_file_again=False),
                 name="importbatch_unique_file",
                 violation_error_message=_("Dit bestand is al eens geïmporteerd."),
             )
@@ -56,3 +88,51 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.imported_at:%d-%m-%Y %H:%M})"
+
+
+class ImportBatchRow(models.Model):
+    """One record an admin import created or changed: the batch's list of its rows.
+
+    Written and deleted in bulk (``COPY``/``bulk_create``, one ``DELETE``) in the
+    import's and the undo's transaction, so without an audit entry each: the records'
+    own entries and the batch's say what happened.
+    """
+
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the index below starts with it
+        verbose_name=_("importbatch"),
+        help_text=_("De import die de rij bracht."),
+    )
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("soort record"),
+        help_text=_("Het model van het record."),
+    )
+    object_id = models.PositiveBigIntegerField(
+        _("record-id"), help_text=_("Het id van het record.")
+    )
+    created = models.BooleanField(
+        _("nieuw"),
+        help_text=_(
+            "Ja: de import maakte het record (ongedaan maken verwijdert het). "
+            "Nee: de import wijzigde een bestaand record (dat blijft)."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("rij van een importbatch")
+        verbose_name_plural = _("rijen van importbatches")
+        ordering = ["batch", "pk"]
+        indexes = [
+            models.Index(
+                fields=["batch", "content_type", "created"], name="importbatchrow_batch_kind"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.content_type_id}:{self.object_id}"

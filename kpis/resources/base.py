@@ -823,6 +823,27 @@ class BnfResource(resources.ModelResource):
         if not kwargs.get("dry_run") and not result.has_errors():
             # Bulk writes send no signals: the audit trail gets its entries here.
             audit.log_import_result(result, self._meta.model, file_name=self.file_name)
+            result.batch = self.record_batch(dataset, result, kwargs.get("source"))
+
+    def record_batch(self, dataset, result, source):
+        """The import as one ``ImportBatch`` that can be undone (``kpis.import_batches``)."""
+        from kpis import import_batches
+
+        ids = {RowResult.IMPORT_TYPE_NEW: [], RowResult.IMPORT_TYPE_UPDATE: []}
+        for row in result:
+            instance = getattr(row, "instance", None)
+            if row.import_type in ids and instance is not None and instance.pk is not None:
+                ids[row.import_type].append(instance.pk)
+        return import_batches.record_admin_import(
+            self._meta.model,
+            ids[RowResult.IMPORT_TYPE_NEW],
+            ids[RowResult.IMPORT_TYPE_UPDATE],
+            result.totals[RowResult.IMPORT_TYPE_SKIP],
+            file_name=self.file_name,
+            checksum=import_batches.checksum_of(dataset),
+            user=self.import_user,
+            source=source or import_batches.SOURCE_COMMAND,
+        )
 
     # -- writing a file -------------------------------------------------------------------
 

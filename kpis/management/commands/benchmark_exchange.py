@@ -434,11 +434,31 @@ class Command(BaseCommand):
                 "",
             ),
             (
-                "  stap 2: bevestigen (opslaan, audittrail)",
+                "  stap 2: bevestigen (opslaan, audittrail, importbatch)",
                 f"{dutch(count / confirming)} rijen/s ({confirming:.1f} s)",
                 "",
             ),
         ]
+        self.measure_undo(ImportBatch.objects.filter(model_label="kpis.channelpost").first())
+
+    def measure_undo(self, batch) -> None:
+        """Undo of the admin import's batch (``kpis.import_batches.undo_batch``)."""
+        from kpis import import_batches
+
+        if batch is None:
+            self.skip("ongedaan maken admin-import", "de import maakte geen importbatch")
+            return
+        started = time.perf_counter()
+        deleted = import_batches.undo_batch(batch)
+        took = time.perf_counter() - started
+        self.log(f"Ongedaan maken: {dutch(deleted)} berichten in {took:.1f} s")
+        self.results.append(
+            (
+                f"Admin-import ongedaan maken ({dutch(deleted)} rijen, audittrail)",
+                f"{dutch(deleted / took)} rijen/s ({took:.1f} s)",
+                "",
+            )
+        )
 
     def post_file(self, resource_class, channel: Channel, count: int) -> bytes:
         """A CSV in the resource's own format: a few posts exported, then varied."""
