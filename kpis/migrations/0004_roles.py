@@ -90,6 +90,16 @@ def permission(apps, label, action):
     )
 
 
+def grant(apps, grants: dict) -> None:
+    """Add ``{group name: [(model label, action), ...]}`` to the groups (made if missing);
+    what later role migrations call, so that each only lists what it grants."""
+    make_permissions(apps)
+    Group = apps.get_model("auth", "Group")
+    for name, wanted in grants.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.add(*(permission(apps, label, action) for label, action in wanted))
+
+
 def create_roles(apps, schema_editor):
     make_permissions(apps)
     Group = apps.get_model("auth", "Group")

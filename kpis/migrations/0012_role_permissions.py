@@ -19,13 +19,7 @@ GRANTS = {
 
 
 def grant_role_permissions(apps, schema_editor):
-    roles.make_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    for name, wanted in GRANTS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *(roles.permission(apps, label, action) for label, action in wanted)
-        )
+    roles.grant(apps, GRANTS)
 
 
 class Migration(migrations.Migration):

@@ -39,13 +39,7 @@ def create_identity(apps, schema_editor):
 
 
 def allow_network(apps, schema_editor):
-    roles.make_permissions(apps)
-    Group = apps.get_model("auth", "Group")
-    for name, wanted in GRANTS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *(roles.permission(apps, label, action) for label, action in wanted)
-        )
+    roles.grant(apps, GRANTS)
 
 
 class Migration(migrations.Migration):
