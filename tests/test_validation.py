@@ -312,9 +312,10 @@ def test_model_validation_reports_each_constraint_with_its_message(name, setup):
         record.validate_constraints()
 
     constraint = declared_constraints()[name]
-    assert str(constraint.violation_error_message) in exc.value.message_dict[
-        getattr(constraint, "field", ALL)
-    ]
+    assert (
+        str(constraint.violation_error_message)
+        in exc.value.message_dict[getattr(constraint, "field", ALL)]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(declared_constraints()))
