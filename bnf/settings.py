@@ -243,8 +243,37 @@ TASKS = {
 # A fast transport import of more rows than this runs as a background job, with a progress
 # page; smaller files are imported within the upload request.
 BNF_IMPORT_JOB_ROWS = env_int("BNF_IMPORT_JOB_ROWS", 50000)
+# Both importers (admin and transport) refuse a file over this many bytes before reading
+# it (0: no limit), and an XLSX file with a part that unpacks to more than this (a
+# decompression bomb) before openpyxl opens it. See kpis/cells.py.
+BNF_IMPORT_MAX_BYTES = env_int("BNF_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+BNF_IMPORT_MAX_XLSX_PART_BYTES = env_int("BNF_IMPORT_MAX_XLSX_PART_BYTES", 100 * 1024 * 1024)
 # Where an uploaded file waits for the worker (shared by the app and the worker).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+
+# E-mail: the reminders and the coordinators' monthly digest (`manage.py send_reminders`,
+# kpis.reminders). Without EMAIL_BACKEND mails are printed on the console, never sent.
+# Free text: the backend's dotted path, the server, the account and the sender.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS en EMAIL_USE_SSL sluiten elkaar uit: zet er hoogstens één aan "
+        "(TLS: STARTTLS, meestal poort 587; SSL: meteen versleuteld, meestal poort 465)."
+    )
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "BNF registratie <noreply@localhost>"
+# An adviser who registered nothing for this many days gets a reminder (at most one per
+# this many days). The links in the mails start with BNF_SITE_URL.
+BNF_REMINDER_DAYS = env_int("BNF_REMINDER_DAYS", 14, minimum=1)
+BNF_SITE_URL = env_url(
+    "BNF_SITE_URL", "http://localhost:8000", ("http", "https"), "https://kpi.bnf.nl"
+).rstrip("/")
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Importing needs the add permission of the model, exporting its view permission (the

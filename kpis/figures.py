@@ -356,6 +356,15 @@ def static_figures(
                 "Aantal verschillende kenniskringen dat in het jaar minstens één keer bijeenkwam."
             ),
         ),
+        Figure(
+            key="knowledge.kenniskring_meetings",
+            label=_("bijeenkomsten van kenniskringen"),
+            section=Section.KNOWLEDGE,
+            kind=Kind.COUNT,
+            unit=Unit.COUNT,
+            model=KnowledgeCircleMeeting,
+            definition=_("Aantal bijeenkomsten van kenniskringen in het jaar."),
+        ),
         _support(
             "knowledge.national_themes",
             _(

@@ -8,10 +8,13 @@ whole (``undo_batch``).
 
 The file
 --------
-The first sheet of an ``.xlsx`` file, or a CSV file in UTF-8 (with or without BOM)
-whose delimiter, ``,`` or ``;``, is read from the header line. The first row holds
-the column names, in any order and any case; other columns are ignored (an export
-from the admin, with its ``batch`` column, imports as it is).
+Read by ``kpis.cells``, as the admin's other imports are: the first sheet of an
+``.xlsx`` file, or a CSV file (UTF-8 with or without BOM, UTF-16, or Windows-1252; the
+encoding read is in ``ImportResult.encoding``) whose delimiter, ``,``, ``;`` or a tab,
+is read from the header line; at most ``BNF_IMPORT_MAX_BYTES``; XLSX formulas, NUL
+characters and oversized XLSX parts refused. The first row holds the column names, in
+any order and any case; other columns are ignored (an export from the admin, with its
+``batch`` column, imports as it is).
 
 ``datum``
     Delivery date: ``2021-03-15`` or ``15-03-2021`` (or a date cell in XLSX).
@@ -24,7 +27,7 @@ from the admin, with its ``batch`` column, imports as it is).
     as its ``datum``. This is how the admin export writes it.
 ``van`` / ``naar``
     The library that delivered / received the reservations: its code (``fmb``, any
-    case) or its exact name. Only organisations of the kind "bibliotheek" qualify, and
+    case) or its name. Only organisations of the kind "bibliotheek" qualify, and
     the two must differ.
 ``aantal``
     Number of reservations, a whole number of at least 1 written with digits only.
@@ -32,7 +35,9 @@ from the admin, with its ``batch`` column, imports as it is).
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first data row is
 row 2. Empty rows are skipped. A date in a closed year is an error, and the file's
-years are checked once more inside the writing transaction.
+years are checked once more inside the writing transaction. Two monthly totals for the
+same month and pair of libraries are refused (both rows named); day rows may repeat, as
+a list of single reservations does.
 
 A busy database
 ---------------
@@ -66,14 +71,9 @@ flat whatever the number of rows.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime
-import hashlib
-import io
 import logging
 import os
-import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +83,8 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis import year_policy
+from kpis import cells, year_policy
+from kpis.cells import FileRefused
 from kpis.models import ClosedYear, ClosedYearError, ImportBatch, Organisation, TransportReservation
 from kpis.year_policy import ImplausibleDateError, ensure_years_open
 
@@ -141,6 +142,8 @@ class ImportResult:
     """All errors found; ``errors`` holds the first ``MAX_ERRORS`` of them."""
     file_name: str = ""
     checksum: str = ""
+    encoding: str = ""
+    """How a CSV file was read ("UTF-8", "Windows-1252", ...); empty for XLSX."""
 
     @property
     def ok(self) -> bool:
@@ -154,10 +157,6 @@ class ImportResult:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(RowError(row, column, str(message)))
-
-
-class _Refused(Exception):
-    """A problem with the file as a whole: stop reading."""
 
 
 class DatabaseBusy(Exception):
@@ -185,6 +184,7 @@ def import_transport(
     source: str = SOURCE_ADMIN,
     progress: Progress | None = None,
     progress_every: int | None = None,
+    max_bytes: int | None = None,
 ) -> ImportResult:
     """Check every row of ``file`` and, only if all are valid, store them as one batch.
 
@@ -192,6 +192,7 @@ def import_transport(
     the path's name. Returns an ``ImportResult``: ``batch`` is set on success, else
     ``errors`` says why nothing was written. ``progress`` is called every
     ``progress_every`` rows (default ``PROGRESS_EVERY``) of each stage, and at its end.
+    ``max_bytes`` is the largest file read (default ``BNF_IMPORT_MAX_BYTES``; 0: no limit).
     """
     if isinstance(file, str | os.PathLike):
         with open(file, "rb") as handle:
@@ -202,6 +203,7 @@ def import_transport(
                 source=source,
                 progress=progress,
                 progress_every=progress_every,
+                max_bytes=max_bytes,
             )
     if hasattr(file, "temporary_file_path"):  # a large upload, already on disk
         return import_transport(
@@ -211,29 +213,32 @@ def import_transport(
             source=source,
             progress=progress,
             progress_every=progress_every,
+            max_bytes=max_bytes,
         )
     binary = getattr(file, "file", file)  # an in-memory upload wraps a BytesIO
     name = file_name or Path(getattr(file, "name", "") or "bestand").name
-    result = ImportResult(file_name=name, checksum=_checksum(binary))
+    result = ImportResult(file_name=name)
     report = _Report(progress, progress_every or PROGRESS_EVERY)
     try:
         try:
+            inspection = cells.inspect(binary, name, limit=max_bytes)
+            result.checksum, result.encoding = inspection.sha256, inspection.label
             _refuse_known_file(result.checksum)
-            checked = _check(binary, name, result, report)
-        except _Refused as refusal:
-            result.add_error(None, "", str(refusal))
+            checked = _check(binary, inspection, result, report)
+        except FileRefused as refusal:
+            result.add_error(refusal.row, refusal.column, refusal.message)
             return result
         if result.error_count:
             return result
         if not checked.count:
-            result.add_error(None, "", _("Het bestand bevat geen rijen met reserveringen."))
+            result.add_error(None, "", cells.no_rows().message)
             return result
         try:
             # A closing that came in between: the database refuses the rows.
             with year_policy.db_refusals():
                 result.batch = _write(checked, result, user, source, report)
-        except (ClosedYearError, ImplausibleDateError, _Refused) as error:
-            message = str(error) if isinstance(error, _Refused) else error.messages[0]
+        except (ClosedYearError, ImplausibleDateError, FileRefused) as error:
+            message = error.message if isinstance(error, FileRefused) else error.messages[0]
             result.add_error(None, "", message)
             return result
         except IntegrityError as error:  # e.g. a library deleted while the file was checked
@@ -274,12 +279,13 @@ def count_rows(file) -> int:
     start = binary.read(4)
     binary.seek(0)
     try:
-        if start == b"PK\x03\x04":
+        if start.startswith(cells.ZIP_MAGIC):
             import openpyxl
 
             try:
+                cells.check_xlsx_archive(binary)  # before openpyxl opens it
                 workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True)
-            except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+            except Exception:  # the import itself says what is wrong with the file
                 return 0
             try:
                 sheet = workbook.worksheets[0] if workbook.worksheets else None
@@ -381,15 +387,6 @@ def undo_batch(batch: ImportBatch) -> int:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _checksum(binary) -> str:
-    digest = hashlib.sha256()
-    binary.seek(0)
-    for chunk in iter(lambda: binary.read(1 << 20), b""):
-        digest.update(chunk)
-    binary.seek(0)
-    return digest.hexdigest()
-
-
 def _refuse_known_file(checksum: str) -> None:
     earlier = (
         ImportBatch.objects.filter(model_label=MODEL_LABEL, checksum=checksum)
@@ -397,7 +394,7 @@ def _refuse_known_file(checksum: str) -> None:
         .first()
     )
     if earlier is not None:
-        raise _Refused(_already_imported(earlier))
+        raise FileRefused(_already_imported(earlier))
 
 
 def _already_imported(batch: ImportBatch | None) -> str:
@@ -410,233 +407,47 @@ def _already_imported(batch: ImportBatch | None) -> str:
     ) % {"name": batch.file_name, "when": when, "rows": batch.row_count}
 
 
-def _records(binary, name: str) -> Iterator[list]:
-    """The rows of the file as lists of cells, the header first."""
-    binary.seek(0)
-    start = binary.read(4)
-    binary.seek(0)
-    lower = name.lower()
-    if start == b"PK\x03\x04":
-        yield from _xlsx_records(binary)
-    elif lower.endswith(".xlsx"):
-        raise _Refused(_("Dit is geen geldig XLSX-bestand."))
-    elif lower.endswith((".xls", ".ods")):
-        raise _Refused(
-            _("Dit bestandstype wordt niet gelezen: sla het op als .xlsx of als CSV (UTF-8).")
-        )
-    else:
-        yield from _csv_records(binary)
-
-
-def _csv_records(binary) -> Iterator[list]:
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    reader = None
-    try:
-        header = text.readline()
-        delimiter = ";" if header.count(";") > header.count(",") else ","
-        reader = csv.reader(_chain_first(header, text), delimiter=delimiter)
-        yield from reader
-    except UnicodeDecodeError as error:
-        raise _Refused(
-            _(
-                "Het bestand is geen UTF-8-tekst (rond regel %(line)s). Sla het in Excel op "
-                "als 'CSV UTF-8 (door komma's gescheiden)' of gebruik .xlsx."
-            )
-            % {"line": (reader.line_num if reader else 0) + 1}
-        ) from error
-    except csv.Error as error:
-        raise _Refused(
-            _("Regel %(line)s is geen geldige CSV: %(error)s")
-            % {"line": reader.line_num if reader else 1, "error": error}
-        ) from error
-    finally:
-        text.detach()  # leave the caller's file open
-
-
-def _chain_first(first: str, rest) -> Iterator[str]:
-    if first:
-        yield first
-    yield from rest
-
-
-def _xlsx_records(binary) -> Iterator[list]:
-    import openpyxl  # only needed for spreadsheets
-
-    try:
-        workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise _Refused(_("Dit is geen geldig XLSX-bestand.")) from error
-    try:
-        if not workbook.worksheets:
-            return
-        for record in workbook.worksheets[0].iter_rows(values_only=True):
-            # A TRUE cell would share the answer for 1 (True == 1 as a dictionary key).
-            yield [str(cell) if cell.__class__ is bool else cell for cell in record]
-    finally:
-        workbook.close()
-
-
 # --- checking ------------------------------------------------------------------------------
-
-
-class _Invalid(Exception):
-    """A cell value that cannot be used; the message says why, in Dutch."""
 
 
 class _Message(str):
     """A remembered refusal, so a cached answer is never mistaken for a value."""
 
 
-ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-DUTCH_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
-ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
-DUTCH_MONTH = re.compile(r"(\d{1,2})-(\d{4})")
-NEGATIVE = re.compile(r"-\s*\d+([.,]\d+)*")
-SEPARATED = re.compile(r"\d+([.,]\d+)+")
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _date_in_range(year: int, month: int, day: int, shown: str) -> datetime.date:
-    latest = year_policy.latest_plausible_year()  # never after 31 December of next year
-    if not MIN_YEAR <= year <= latest:
-        raise _Invalid(
-            _("'%(value)s': het jaar %(year)s ligt niet tussen %(min)s en %(max)s.")
-            % {"value": shown, "year": year, "min": MIN_YEAR, "max": latest}
-        )
-    try:
-        return datetime.date(year, month, day)
-    except ValueError as error:
-        raise _Invalid(_("'%(value)s' is geen bestaande datum.") % {"value": shown}) from error
+def _years() -> tuple[int, int]:
+    """The years a transport row may have: never after 31 December of next year."""
+    return MIN_YEAR, year_policy.latest_plausible_year()
 
 
 def parse_day(value) -> datetime.date:
-    """``2021-03-15``, ``15-03-2021`` (or a date cell)."""
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        return _date_in_range(value.year, value.month, value.day, value.isoformat())
-    text = _text(value)
-    if match := ISO_DATE.fullmatch(text):
-        year, month, day = match.groups()
-    elif match := DUTCH_DATE.fullmatch(text):
-        day, month, year = match.groups()
-    else:
-        raise _Invalid(
-            _("'%(value)s' is geen datum; schrijf 2021-03-15 of 15-03-2021.") % {"value": text}
-        )
-    return _date_in_range(int(year), int(month), int(day), text)
+    """A delivery date (``kpis.cells.parse_date``) in ``_years()``."""
+    return cells.parse_date(value, years=_years())
 
 
 def parse_month(value) -> datetime.date:
-    """``2021-03``, ``03-2021`` (or a date cell on the first of a month): its first day."""
-    if isinstance(value, datetime.datetime):
-        value = value.date()
-    if isinstance(value, datetime.date):
-        shown = value.isoformat()
-    else:
-        shown = _text(value)
-        if match := ISO_MONTH.fullmatch(shown):
-            year, month = match.groups()
-        elif match := DUTCH_MONTH.fullmatch(shown):
-            month, year = match.groups()
-        else:
-            try:
-                value = parse_day(shown)
-            except _Invalid:
-                raise _Invalid(
-                    _("'%(value)s' is geen maand; schrijf 2021-03 of 03-2021.") % {"value": shown}
-                ) from None
-        if not isinstance(value, datetime.date):
-            if not 1 <= int(month) <= 12:
-                raise _Invalid(_("'%(value)s' is geen bestaande maand.") % {"value": shown})
-            return _date_in_range(int(year), int(month), 1, shown)
-    if value.day != 1:
-        raise _Invalid(
-            _("'%(value)s' is een datum, geen maand; schrijf 2021-03 of 03-2021.")
-            % {"value": shown}
-        )
-    return value
+    """A month (``kpis.cells.parse_month``) in ``_years()``: its first day."""
+    return cells.parse_month(value, years=_years())
 
 
 def parse_quantity(value) -> int:
-    """A whole number >= 1 in digits only; ``1.234`` and ``1,5`` are refused."""
-    if isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise _Invalid(_("'%(value)s' is geen geheel getal.") % {"value": value})
-        value = int(value)
-    if isinstance(value, int):
-        number = value
-    else:
-        text = _text(value)
-        if not text:
-            raise _Invalid(_("Vul het aantal in."))
-        if not (text.isascii() and text.isdigit()):
-            if NEGATIVE.fullmatch(text):
-                raise _Invalid(_("Het aantal is minstens 1, niet %(value)s.") % {"value": text})
-            if SEPARATED.fullmatch(text):
-                raise _Invalid(
-                    _(
-                        "'%(value)s' is geen geheel getal in cijfers: schrijf het aantal zonder "
-                        "punt of komma (bijv. 1234). Een punt kan duizendtallen of decimalen "
-                        "betekenen; de import raadt niet."
-                    )
-                    % {"value": text}
-                )
-            raise _Invalid(_("'%(value)s' is geen geheel getal.") % {"value": text})
-        number = int(text)
-    if number < 1:
-        raise _Invalid(_("Het aantal is minstens 1, niet %(value)s.") % {"value": number})
-    if number > MAX_QUANTITY:
-        raise _Invalid(_("Het aantal %(value)s is te groot.") % {"value": number})
+    """A whole number >= 1 in digits only (``kpis.cells.parse_whole_number``)."""
+    number = cells.parse_whole_number(value, minimum=1, maximum=MAX_QUANTITY)
+    if number is None:
+        raise cells.CellError(_("Vul het aantal in."))
     return number
 
 
-def _library_lookup() -> Callable[[object], int]:
-    """Code (any case) or exact name -> id, from one query; only libraries qualify."""
-    libraries: dict[str, int] = {}
-    others: dict[str, str] = {}
-    rows = list(Organisation.objects.values_list("pk", "code", "name", "kind"))
-    names = dict(Organisation.Kind.choices)
-    for pk, _code, name, kind in rows:
-        if kind == Organisation.Kind.LIBRARY:
-            libraries.setdefault(name, pk)
-        else:
-            others.setdefault(name, str(names.get(kind, kind)))
-    for pk, code, _name, kind in rows:  # codes win over names
-        if kind == Organisation.Kind.LIBRARY:
-            libraries[code.lower()] = pk
-            others.pop(code.lower(), None)
-        else:
-            others[code.lower()] = str(names.get(kind, kind))
-
-    def lookup(value) -> int:
-        text = _text(value)
-        if not text:
-            raise _Invalid(_("Vul de code of naam van een bibliotheek in."))
-        found = libraries.get(text.lower()) or libraries.get(text)
-        if found is not None:
-            return found
-        kind = others.get(text.lower()) or others.get(text)
-        if kind is not None:
-            raise _Invalid(
-                _("'%(value)s' is geen bibliotheek (maar: %(kind)s).")
-                % {"value": text, "kind": kind}
-            )
-        raise _Invalid(
-            _("Onbekende bibliotheek '%(value)s' (geen code of naam van een bibliotheek).")
-            % {"value": text}
-        )
-
-    return lookup
+def _libraries() -> cells.References:
+    """Libraries by code (any case) or name, from one query; other organisations are named
+    as what they are ("'gem' is geen bibliotheek (maar: gemeente)")."""
+    return cells.References(
+        Organisation,
+        "code",
+        "name",
+        what=_("bibliotheek"),
+        qualifies=lambda organisation: organisation.kind == Organisation.Kind.LIBRARY,
+        describe=lambda organisation: str(organisation.get_kind_display()),
+    )
 
 
 CACHE_LIMIT = 100_000
@@ -662,7 +473,7 @@ class _Column:
         else:
             try:
                 answer = self.convert(self.parse(cell))
-            except _Invalid as error:
+            except cells.CellError as error:
                 answer = _Message(error.args[0])
         if len(self.cache) < CACHE_LIMIT:
             self.cache[cell] = answer
@@ -700,10 +511,10 @@ def _is_filled(cell) -> bool:
 def _header(record: list) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, cell in enumerate(record):
-        name = _text(cell).lower()
+        name = cells.header_key(cell)
         if name in COLUMNS:
             if name in positions:
-                raise _Refused(
+                raise FileRefused(
                     _("De kolom '%(column)s' staat twee keer in de kopregel.") % {"column": name}
                 )
             positions[name] = index
@@ -711,8 +522,9 @@ def _header(record: list) -> dict[str, int]:
     if "datum" not in positions and "maand" not in positions:
         missing.insert(0, _("'datum' (of 'maand')"))
     if missing:
-        found = ", ".join(f"'{_text(cell)}'" for cell in record if _text(cell)) or _("geen")
-        raise _Refused(
+        found = ", ".join(f"'{cells.text(cell)}'" for cell in record if cells.text(cell))
+        found = found or _("geen")
+        raise FileRefused(
             _(
                 "Ontbrekende kolom(men) in de kopregel (rij 1): %(missing)s. Gevonden: "
                 "%(found)s. Nodig zijn: datum (of maand), van, naar, aantal."
@@ -740,19 +552,22 @@ class _Checked:
     count: int = 0
 
 
-def _check(binary, name: str, result: ImportResult, report: Progress) -> _Checked:
-    """Check every row; collect errors in ``result`` and, while there are none, the rows."""
-    records = _records(binary, name)
+def _check(binary, inspection, result: ImportResult, report: Progress) -> _Checked:
+    """Check every row; collect errors in ``result`` and, while there are none, the rows.
+
+    A cell that stops the reading (a NUL character, a formula) raises ``FileRefused``.
+    """
+    records = cells.records(binary, inspection)
     try:
         header = next(records)
     except StopIteration:
-        raise _Refused(_("Het bestand is leeg: er is geen kopregel.")) from None
+        raise FileRefused(_("Het bestand is leeg: er is geen kopregel.")) from None
     columns = _header(header)
     width = max(columns.values()) + 1
     i_day, i_month, i_period = columns.get("datum"), columns.get("maand"), columns.get("periode")
     i_from, i_to, i_quantity = columns["van"], columns["naar"], columns["aantal"]
 
-    library = _Column(_library_lookup(), str)
+    library = _Column(_libraries().get, lambda organisation: str(organisation.pk))
     days = _Column(parse_day, _day_value, empty=EMPTY)
     months = _Column(parse_month, _day_value, empty=EMPTY)
     quantities = _Column(parse_quantity, str)
@@ -766,6 +581,7 @@ def _check(binary, name: str, result: ImportResult, report: Progress) -> _Checke
     checked = _Checked()
     lines: list[str] = []
     count = 0
+    month_rows: dict[tuple, int] = {}  # (month, from, to) -> the row with that monthly total
     every = getattr(report, "every", PROGRESS_EVERY)
     next_report = every
     for row_number, record in enumerate(records, start=2):
@@ -830,7 +646,7 @@ def _check(binary, name: str, result: ImportResult, report: Progress) -> _Checke
                 row_number,
                 "naar",
                 _("Van- en naar-bibliotheek moeten verschillen ('%(value)s').")
-                % {"value": _text(cell)},
+                % {"value": cells.text(cell)},
             )
 
         # -- aantal
@@ -838,6 +654,21 @@ def _check(binary, name: str, result: ImportResult, report: Progress) -> _Checke
         quantity = quantity_texts.get(cell) or quantities.answer(cell)
         if quantity.__class__ is Message:
             add(row_number, "aantal", quantity)
+
+        if is_month and day is not None and result.error_count == errors_before:
+            # A month has one total per pair of libraries: a second one is a duplicate.
+            # (Day rows may repeat: a list of single reservations is a valid file.)
+            earlier = month_rows.setdefault((day[0], origin, destination), row_number)
+            if earlier != row_number:
+                add(
+                    row_number,
+                    date_column,
+                    _(
+                        "Dezelfde maand, van en naar als rij %(row)s: een maandtotaal staat "
+                        "maar één keer in een bestand."
+                    )
+                    % {"row": earlier},
+                )
 
         if result.error_count == 0:
             lines.append(
@@ -866,12 +697,13 @@ def _check(binary, name: str, result: ImportResult, report: Progress) -> _Checke
 
 def _period(cell, has_month: bool, day, add, row_number: int) -> bool | None:
     """Whether the row is a monthly total by its ``periode``; None after an error."""
-    period = PERIOD_WORDS.get(_text(cell).lower())
+    period = PERIOD_WORDS.get(cells.text(cell).lower())
     if period is None:
         add(
             row_number,
             "periode",
-            _("'%(value)s' is geen periode; schrijf 'dag' of 'maand'.") % {"value": _text(cell)},
+            _("'%(value)s' is geen periode; schrijf 'dag' of 'maand'.")
+            % {"value": cells.text(cell)},
         )
         return None
     if has_month and period == DAY:
@@ -912,7 +744,7 @@ def _write(checked: _Checked, result: ImportResult, user, source: str, report: P
                         source=source,
                     )
             except IntegrityError:  # the same file, imported at the same moment elsewhere
-                raise _Refused(_already_imported(None)) from None
+                raise FileRefused(_already_imported(None)) from None
             if connection.vendor == "postgresql":
                 _copy(cursor, checked, batch, report)
             else:

@@ -21,6 +21,15 @@ class ProjectResource(BnfResource):
 
 
 class ProjectApplicationResource(BnfResource):
+    column_names = {
+        "applicant": "aanvrager",
+        "fund": "fonds",
+        "submitted_on": "ingediend op",
+        "amount_requested": "aangevraagd bedrag",
+        "outcome": "uitkomst",
+        "decided_on": "besluit op",
+    }
+
     class Meta:
         model = ProjectApplication
         fields = (
@@ -37,6 +46,8 @@ class ProjectApplicationResource(BnfResource):
 
 
 class GuidedTrajectoryResource(BnfResource):
+    column_names = {"national_assignment": "landelijke opdracht"}
+
     class Meta:
         model = GuidedTrajectory
         fields = (

@@ -1,5 +1,7 @@
 """CSV/XLSX import and export of subsidies and funders (see kpis.resources)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from kpis.resources import REGISTRATION
 from kpis.resources.base import BnfResource
 
@@ -14,6 +16,19 @@ class FunderResource(BnfResource):
 
 
 class SubsidyResource(BnfResource):
+    column_names = {
+        "funder": "subsidiegever",
+        "applied_on": "aangevraagd op",
+        "amount": "bedrag",
+        "role": "rol",
+        "awarded_on": "toegekend op",
+        "beneficiaries": "begunstigden",
+    }
+    column_meanings = {
+        # The form's example (12.500,00) is not how a file writes an amount.
+        "amount": _("Toegekend (of aangevraagd) bedrag in euro's."),
+    }
+
     class Meta:
         model = Subsidy
         fields = (

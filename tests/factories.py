@@ -242,6 +242,17 @@ def make_transport_import_job(**overrides):
     return TransportImportJob.objects.create(**{**fields, **overrides})
 
 
+def make_notification_preference(**overrides):
+    """A user's e-mail choices: reminders off, the digest on (and a new user if none given)."""
+    from django.contrib.auth.models import User
+
+    from kpis.models import NotificationPreference
+
+    if "user" not in overrides:
+        overrides["user"] = User.objects.create_user(f"gebruiker-{_next()}")
+    return NotificationPreference.objects.create(**{"reminders": False, **overrides})
+
+
 # --- projects ----------------------------------------------------------------
 
 

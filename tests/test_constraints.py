@@ -396,6 +396,7 @@ MAKERS: dict[type[models.Model], Callable[..., models.Model]] = {
     kpis_models.YearReopening: f.make_year_reopening,
     kpis_models.ReportText: f.make_report_text,
     kpis_models.TransportImportJob: f.make_transport_import_job,
+    kpis_models.NotificationPreference: f.make_notification_preference,
     kpis_models.Network: f.set_network,
 }
 

@@ -285,11 +285,12 @@ def test_the_two_list_picker_speaks_dutch(client, coordinator_user):
 
 
 def test_a_target_year_is_typed_without_a_dot(client, coordinator_user):
-    target = make_target(key="knowledge.trainings", year=2022)
+    target = make_target(key="knowledge.trainings", year=2022, value=Decimal("10"))
 
     page = client_for(client, coordinator_user).get(
         reverse("admin:kpis_target_change", args=[target.pk])
     )
 
     assert 'value="2022"' in page.content.decode()
+    assert 'name="value" value="10"' in page.content.decode()  # a count: no ",00"
     assert Target.objects.count() == 1

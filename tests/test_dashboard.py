@@ -2,6 +2,7 @@
 
 import datetime
 import html
+import io
 import re
 from decimal import Decimal
 
@@ -76,7 +77,7 @@ def _xlsx_rows(response):
 
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True)["figures"]
     header, *rows = list(sheet.values)
     # Empty trailing cells (no target) are not stored: pad them back.
     return [
@@ -271,6 +272,37 @@ class TestWithThe2021Demo:
         assert "geïmplementeerd" in next(
             r["label"] for r in csv_rows if r["key"] == "positioning.provincial_projects"
         )
+
+    def test_the_figures_xlsx_opens_on_a_sheet_for_people(self, client):
+        from openpyxl import load_workbook
+
+        content = client.get("/figures.xlsx").content
+        workbook = load_workbook(io.BytesIO(content))
+        years = reporting.history().years
+        json_rows = {r["key"]: r for r in client.get("/2021/figures.json").json()["figures"]}
+
+        assert workbook.sheetnames == ["Jaarcijfers", "figures"]  # the machine sheet follows
+        sheet = workbook["Jaarcijfers"]
+        header = [cell.value for cell in sheet[1]]
+        assert header == [
+            "Onderdeel",
+            "Figuur",
+            "Eenheid",
+            *[str(year) for year in years],
+            f"Streefwaarde {years[-1]}",
+        ]
+        assert sheet.freeze_panes == "D2"  # the header row stays in view
+        assert all(cell.font.bold for cell in sheet[1])
+        assert sheet.column_dimensions["B"].width >= 30  # labels are readable
+        rows = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+        assert len(rows) == len(declared_figures())
+        column = header.index("2021")
+        amount = rows[str(json_rows["subsidies.awarded_amount"]["label"])]
+        views = rows[str(json_rows["communication.website_views"]["label"])]
+        assert amount[column].value == 263568
+        assert amount[column].number_format == '"€" #,##0.00'
+        assert views[column].value == 14513 and views[column].number_format == "#,##0"
+        assert amount[0].value == "Subsidies" and amount[2].value == "euro"
 
     def test_the_all_years_export_has_one_row_per_key_per_year(self, client):
         rows = _csv_rows(client.get("/figures.csv"))

@@ -22,9 +22,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from kpis import closing
+from kpis.cells import References
 from kpis.models import ChannelPost, Organisation, SupportActivity
 from kpis.resources import ChannelPostResource, OrganisationResource
-from kpis.resources.widgets import DateWidget, DecimalWidget, IntegerWidget, NaturalKeyLookup
+from kpis.resources.widgets import DateWidget, DecimalWidget, IntegerWidget
 from subsidies.models import Subsidy
 from subsidies.resources import SubsidyResource
 from tests.factories import (
@@ -146,7 +147,15 @@ def closed_2021(coordinator):
 
 def subsidy_rows(fmt):
     as_date = (lambda text: text) if fmt == CSV else datetime.date.fromisoformat
-    header = ["title", "funder", "applied_on", "amount", "status", "awarded_on", "beneficiaries"]
+    header = [
+        "titel",
+        "subsidiegever",
+        "aangevraagd op",
+        "bedrag",
+        "status",
+        "toegekend op",
+        "begunstigden",
+    ]
     return [
         header,
         ["In orde", "provincie", as_date("2022-01-10"), "1000", "applied", None, "fmb"],
@@ -181,20 +190,23 @@ def test_a_file_with_errors_is_refused_per_row_and_column_and_saves_nothing(
 
     assert response.context.get("confirm_form") is None
     assert response.context["error_lines"] == [
-        "Rij 3, kolom 'beneficiaries': Onbekende code van organisatie 'xyz'.",
-        "Rij 4, kolom 'amount': Een bedrag kan niet negatief zijn.",
-        "Rij 5, kolom 'applied_on': '10/01/2022' is geen datum. Schrijf 2021-03-15 of 15-03-2021.",
-        "Rij 6, kolom 'amount': '1.234' is geen eenduidig getal. Schrijf het zonder "
+        "Rij 3, kolom 'begunstigden': Onbekende organisatie 'xyz' (geen code of naam van een "
+        "organisatie).",
+        "Rij 4, kolom 'bedrag': Een bedrag kan niet negatief zijn.",
+        "Rij 5, kolom 'aangevraagd op': '10/01/2022' is geen datum. Schrijf 2021-03-15 of "
+        "15-03-2021.",
+        "Rij 6, kolom 'bedrag': '1.234' is geen eenduidig getal. Schrijf het zonder "
         "scheidingsteken voor de duizendtallen en met hoogstens twee cijfers achter een punt "
         "of komma: bijvoorbeeld 1234 of 263568.50, niet 1.234 of 263.568,50.",
-        "Rij 7, kolom 'awarded_on': Het jaar 2021 is afgesloten: registraties uit dat jaar "
+        "Rij 7, kolom 'toegekend op': Het jaar 2021 is afgesloten: registraties uit dat jaar "
         "kunnen niet meer worden toegevoegd, gewijzigd of verwijderd. Een coördinator kan het "
         "jaar heropenen.",
-        "Rij 8, kolom 'funder': Onbekende code van subsidiegever 'rijk'.",
+        "Rij 8, kolom 'subsidiegever': Onbekende subsidiegever 'rijk' (geen code of naam van "
+        "een subsidiegever).",
     ]
     page = response.content.decode()
     assert "Er zijn 6 fouten gevonden; er is niets opgeslagen." in page
-    assert "Rij 3, kolom &#x27;beneficiaries&#x27;" in page
+    assert "Rij 3, kolom &#x27;begunstigden&#x27;" in page
     assert not Subsidy.objects.exists()
 
 
@@ -220,22 +232,22 @@ def test_nothing_is_saved_when_a_row_goes_wrong_between_preview_and_confirmation
 
     assert response.status_code == 200
     assert response.context["error_lines"][0].startswith(
-        "Rij 3, kolom 'published_on': Het jaar 2021 is afgesloten"
+        "Rij 3, kolom 'datum': Het jaar 2021 is afgesloten"
     )
     assert list(ChannelPost.objects.values_list("title", flat=True)) == ["Al gepubliceerd"]
     assert "Er is niets geïmporteerd." in response.content.decode()
 
 
 def test_unknown_and_missing_columns_are_refused_before_any_row(coordinator_client):
-    rows = [["channel", "publiced_on", "titel"], ["website", "2022-01-05", "Nieuwjaar"]]
+    rows = [["channel", "publiced_on", "title", "titel"], ["website", "2022-01-05", "Een", "Een"]]
 
     response = check(coordinator_client, ChannelPost, make_file(rows, CSV), CSV)
 
     [line] = response.context["error_lines"]
-    assert line.startswith(
-        "Onbekende kolom 'publiced_on'. Onbekende kolom 'titel'. De kolommen 'published_on', "
-        "'title' ontbreken; ze bepalen welk record een rij is. De kolommen heten: channel, "
-        "published_on, title, url,"
+    assert line == (
+        "Onbekende kolom 'publiced_on'. De kolom 'titel' staat er twee keer (als 'title' en "
+        "'titel'). De kolommen 'datum' ontbreken; ze bepalen welk record een rij is. De "
+        "kolommen heten: kanaal, datum, titel, link, views, likes, adviseur, opgaven, notities."
     )
     assert response.context.get("confirm_form") is None
 
@@ -251,8 +263,7 @@ def test_two_rows_for_the_same_record_are_refused(coordinator_client):
     response = check(coordinator_client, ChannelPost, make_file(rows, CSV), CSV)
 
     assert response.context["error_lines"] == [
-        "Rij 3, kolom 'channel': Dezelfde 'channel', 'published_on' en 'title' als rij 2 van "
-        "dit bestand."
+        "Rij 3, kolom 'kanaal': Dezelfde 'kanaal', 'datum' en 'titel' als rij 2 van dit bestand."
     ]
 
 
@@ -268,9 +279,10 @@ def test_a_rule_of_the_model_is_reported_on_its_column(coordinator_client):
     response = check(coordinator_client, Subsidy, make_file(rows, CSV), CSV)
 
     assert response.context["error_lines"] == [
-        "Rij 2, kolom 'awarded_on': Vul de datum van toekenning in.",
-        "Rij 3, kolom 'awarded_on': De toekenning kan niet voor de aanvraag liggen.",
-        "Rij 4, kolom 'status': Onbekende keuze 'misschien'. Kies uit: applied, awarded, rejected.",
+        "Rij 2, kolom 'toegekend op': Vul de datum van toekenning in.",
+        "Rij 3, kolom 'toegekend op': De toekenning kan niet voor de aanvraag liggen.",
+        "Rij 4, kolom 'status': Onbekende keuze 'misschien'. Kies uit: aangevraagd, toegekend, "
+        "afgewezen.",
     ]
 
 
@@ -439,12 +451,12 @@ def test_exported_text_never_starts_a_formula_and_numbers_stay_numbers(coordinat
     rows = read_file(export(coordinator_client, ChannelPost, fmt), fmt)
 
     header, *data = rows
-    titles = sorted(row[header.index("title")] for row in data)
+    titles = sorted(row[header.index("titel")] for row in data)
     # (XLSX stores a carriage return as a line break.)
     assert titles == sorted(
         "'" + title.replace("\r", "\n" if fmt == XLSX else "\r") for title in FORMULAS
     )
-    assert {row[header.index("notes")] for row in data} == {"'=1+1"}
+    assert {row[header.index("notities")] for row in data} == {"'=1+1"}
     views = {row[header.index("views")] for row in data}
     assert views == ({"5"} if fmt == CSV else {5})
     if fmt == XLSX:
@@ -600,9 +612,9 @@ def test_the_import_and_export_pages_speak_dutch_without_inline_code(coordinator
     import_page = coordinator_client.get(url(ChannelPost, "import")).content.decode()
     export_page = coordinator_client.get(url(ChannelPost, "export")).content.decode()
 
-    assert "<strong><code>published_on</code></strong>" in import_page
-    assert "Datum als 2021-03-15 of 15-03-2021." in import_page
-    assert "Geplaatst op (published_on)" in export_page
+    assert "<strong><code>datum</code></strong>" in import_page
+    assert "Datum als 2021-03-15 of 15-03-2021, of een datumcel." in import_page
+    assert "Geplaatst op (datum)" in export_page
     for page in (import_page, export_page):  # the Content-Security-Policy blocks these
         assert " style=" not in page and " onchange=" not in page
 
@@ -655,8 +667,10 @@ def test_an_ambiguous_amount_is_refused_in_any_language(cell, language):
     [
         "2021-03-15",
         "15-03-2021",
+        "2021-3-15",
         datetime.date(2021, 3, 15),
         datetime.datetime(2021, 3, 15),
+        datetime.datetime(2021, 3, 15, 10, 30),
     ],
 )
 def test_a_date_is_iso_or_dutch(cell):
@@ -664,10 +678,10 @@ def test_a_date_is_iso_or_dutch(cell):
 
 
 @pytest.mark.parametrize(
-    "cell", ["15/03/2021", "2021-3-15", "15-03-21", "2021-02-30", "15 maart 2021", 44270]
+    "cell", ["15/03/2021", "15-03-21", "2021-02-30", "15 maart 2021", 44270, "2021-03-15 10:00"]
 )
 def test_any_other_date_is_refused(cell):
-    with pytest.raises(ValueError, match="is geen datum"):
+    with pytest.raises(ValueError, match="is geen (bestaande )?datum"):
         DateWidget().clean(cell)
 
 
@@ -675,7 +689,7 @@ def test_any_other_date_is_refused(cell):
 def test_a_name_that_is_also_another_organisations_code_is_refused():
     make_organisation(code="dnb", name="De Nieuwe Bibliotheek")
     make_organisation(code="bieb", name="dnb")
-    lookup = NaturalKeyLookup(Organisation, "code", "name")
+    lookup = References(Organisation, "code", "name")
 
     with pytest.raises(ValueError, match="gebruik de code"):
         lookup.get("dnb")
@@ -697,7 +711,7 @@ def test_a_resource_imports_without_the_admin():
     assert not result.has_errors() and not result.has_validation_errors()
     assert Organisation.objects.get().joined_network_on == datetime.date(2016, 1, 1)
     assert SubsidyResource()._meta.import_id_fields == ("title", "applied_on", "funder")
-    assert ChannelPostResource().get_export_headers()[:3] == ["channel", "published_on", "title"]
+    assert ChannelPostResource().get_export_headers()[:3] == ["kanaal", "datum", "titel"]
 
 
 # --- writing new records --------------------------------------------------------------
@@ -732,3 +746,252 @@ def test_new_records_are_written_with_their_ids_and_refused_in_a_closed_year(db,
             copy_create(ChannelPost, [late])
         assert ChannelPost.objects.count() == 3  # the transaction goes on
     assert not ChannelPost.objects.filter(title="Te laat").exists()
+
+
+# --- files people can read: Dutch columns, one convention, old files still read ---------
+
+COLUMNS = {
+    "kpis.Channel": [
+        "code",
+        "naam",
+        "doelgroep",
+        "berichten in verslag",
+        "views en likes in verslag",
+        "volgorde",
+    ],
+    "kpis.ChannelPost": [
+        "kanaal",
+        "datum",
+        "titel",
+        "link",
+        "views",
+        "likes",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.ChannelStatistic": [
+        "kanaal",
+        "periode van",
+        "periode tot en met",
+        "weergaven",
+        "bezoekers",
+        "notities",
+    ],
+    "kpis.InformationPoint": [
+        "naam",
+        "bibliotheek",
+        "locatie",
+        "geopend op",
+        "gesloten op",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.KnowledgeCircle": [
+        "naam",
+        "gestart op",
+        "gestopt op",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.KnowledgeCircleMeeting": [
+        "kenniskring",
+        "datum",
+        "onderwerp",
+        "deelnemers",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.Organisation": ["code", "naam", "soort", "provincie", "lid sinds", "notities"],
+    "kpis.Publication": [
+        "soort",
+        "titel",
+        "datum",
+        "ontvangers",
+        "link",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.SupportActivity": [
+        "soort",
+        "titel",
+        "datum",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.SupportKind": ["code", "naam", "omschrijving"],
+    "kpis.Target": ["figuur", "jaar", "streefwaarde", "toelichting"],
+    "kpis.Testimonial": [
+        "datum",
+        "persoon",
+        "tekst",
+        "functie",
+        "organisatie",
+        "aanleiding",
+        "publicatie toegestaan",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "kpis.Theme": ["code", "naam"],
+    "kpis.Training": [
+        "titel",
+        "datum",
+        "deelnemers",
+        "respondenten",
+        "evaluatiecijfer",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "projects.Fund": ["code", "naam"],
+    "projects.GuidedTrajectory": [
+        "titel",
+        "landelijke opdracht",
+        "gestart op",
+        "afgerond op",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "projects.Project": [
+        "titel",
+        "soort",
+        "gestart op",
+        "afgerond op",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "projects.ProjectApplication": [
+        "titel",
+        "aanvrager",
+        "fonds",
+        "ingediend op",
+        "aangevraagd bedrag",
+        "uitkomst",
+        "besluit op",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+    "subsidies.Funder": ["code", "naam"],
+    "subsidies.Subsidy": [
+        "titel",
+        "subsidiegever",
+        "aangevraagd op",
+        "bedrag",
+        "status",
+        "rol",
+        "toegekend op",
+        "begunstigden",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
+}
+"""Every file's columns. Like a figure's key, a column name is in files people keep:
+a change here breaks them (add the old name as an alias instead)."""
+
+
+def test_every_file_has_dutch_columns_in_one_convention():
+    found = {
+        model_admin.model._meta.label: model_admin.resource_classes[0]().get_export_headers()
+        for model_admin in EXCHANGED
+    }
+
+    assert found == COLUMNS
+    same_in_english = {"code", "status", "views", "likes"}
+    for model_admin in EXCHANGED:
+        resource = model_admin.resource_classes[0]
+        for name, field in resource.fields.items():
+            column = field.column_name
+            assert column == column.lower() and "_" not in column, column
+            assert column != name or column in same_in_english, (resource, name)
+
+
+def test_the_transport_import_shares_the_convention():
+    from kpis.transport_import import COLUMNS as TRANSPORT_COLUMNS
+
+    everywhere = {column for columns in COLUMNS.values() for column in columns}
+    assert "datum" in everywhere and set(TRANSPORT_COLUMNS) & everywhere == {"datum"}
+    assert all(column == column.lower() and "_" not in column for column in TRANSPORT_COLUMNS)
+
+
+def test_the_old_english_column_names_are_still_read_for_every_type():
+    for model_admin in EXCHANGED:
+        resource = model_admin.resource_classes[0]
+        aliases = resource.header_aliases()
+        for name, field in resource.fields.items():
+            assert aliases[name.replace("_", " ")] == field.column_name, (resource, name)
+
+
+@pytest.mark.parametrize("fmt", [CSV, XLSX])
+def test_a_file_with_english_or_dutch_headers_gives_the_same_records(coordinator_client, fmt):
+    make_funder(slug="provincie", name="Provincie Flevoland")
+    make_organisation(code="fmb")
+    make_theme(slug="geletterdheid", name="Geletterdheid")
+    english = ["title", "funder", "applied_on", "amount", "status", "beneficiaries", "themes"]
+    dutch = ["Titel", "Subsidiegever", "Aangevraagd op", "BEDRAG", "status", "begunstigden"]
+    dutch.append("opgaven")
+    row = ["Leesplan", "provincie", "2022-01-10", "1250.50", "aangevraagd", "fmb", "Geletterdheid"]
+
+    import_file(coordinator_client, Subsidy, make_file([english, row], fmt), fmt)
+    from_english = records(Subsidy)
+    Subsidy.objects.all().delete()
+    import_file(coordinator_client, Subsidy, make_file([dutch, row], fmt), fmt)
+
+    assert records(Subsidy) == from_english
+    assert from_english[0]["amount"] == Decimal("1250.50")
+    assert from_english[0]["themes"] == ["geletterdheid"]
+
+
+def test_an_export_writes_choices_and_yes_or_no_as_people_read_them(coordinator_client):
+    from kpis.models import Testimonial
+
+    make_subsidy(
+        title="Leesplan", status=Subsidy.Status.AWARDED, awarded_on=datetime.date(2022, 3, 1)
+    )
+    Testimonial.objects.create(
+        given_on=datetime.date(2022, 3, 1), text="Top", publication_allowed=True
+    )
+
+    subsidies = read_file(export(coordinator_client, Subsidy, CSV), CSV)
+    testimonials = read_file(export(coordinator_client, Testimonial, CSV), CSV)
+
+    assert subsidies[1][subsidies[0].index("status")] == "toegekend"
+    assert testimonials[1][testimonials[0].index("publicatie toegestaan")] == "ja"
+
+
+def test_the_column_help_gives_examples_as_this_database_has_them(coordinator_client):
+    make_theme(slug="geletterdheid", name="Geletterdheid")
+    make_theme(slug="digitale-inclusie", name="Digitale inclusie")
+    make_channel(slug="website", name="Website")
+    User.objects.create_user("karin", is_staff=True)
+
+    columns = {column["name"]: column for column in ChannelPostResource.column_help()}
+    subsidy = {column["name"]: column for column in SubsidyResource.column_help()}
+    page = coordinator_client.get(url(ChannelPost, "import")).content.decode()
+
+    assert columns["opgaven"]["hint"] == (
+        "Codes of namen van maatschappelijke opgaven, gescheiden door komma's, bijvoorbeeld "
+        "'digitale-inclusie, geletterdheid' of 'Digitale inclusie, Geletterdheid'."
+    )
+    assert columns["kanaal"]["hint"].startswith(
+        "De code of de naam van een kanaal, bijvoorbeeld 'website' of 'Website'."
+    )
+    assert "bijvoorbeeld 'karin'" in columns["adviseur"]["hint"]
+    assert columns["datum"]["also"] == ["geplaatst op", "published_on"]
+    assert "12.500,00" not in subsidy["bedrag"]["meaning"]
+    assert "fmb, dnb" not in page
+    assert "username" not in page

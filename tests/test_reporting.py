@@ -16,6 +16,8 @@ from tests.factories import (
     make_channel_post,
     make_channel_statistic,
     make_information_point,
+    make_knowledge_circle,
+    make_knowledge_circle_meeting,
     make_organisation,
     make_subsidy,
     make_target,
@@ -97,6 +99,19 @@ def test_a_tie_for_the_top_post_goes_to_the_earliest():
         channel=channel, title="Eerder", views=50, published_on=datetime.date(2021, 2, 1)
     )
     assert reporting.year_report(2021)["communication.top_post.yammer"].detail == "Eerder"
+
+
+@pytest.mark.django_db
+def test_every_meeting_of_a_kenniskring_counts_once_in_its_year():
+    circle = make_knowledge_circle()
+    for day in (datetime.date(2021, 1, 10), datetime.date(2021, 12, 31)):
+        make_knowledge_circle_meeting(circle=circle, held_on=day)
+    make_knowledge_circle_meeting(held_on=datetime.date(2022, 1, 1))
+
+    report = reporting.year_report(2021)
+
+    assert report["knowledge.kenniskring_meetings"].value == 2
+    assert report["knowledge.kenniskringen"].value == 1
 
 
 @pytest.mark.django_db

@@ -373,6 +373,9 @@ def test_a_coordinator_gives_an_account_a_role_but_never_superuser_powers(
         "date_joined_1": "12:00:00",
         "initial-date_joined_0": "01-01-2021",
         "initial-date_joined_1": "12:00:00",
+        # The account's e-mail choices (an inline form), left as they are.
+        "notification_preference-TOTAL_FORMS": "0",
+        "notification_preference-INITIAL_FORMS": "0",
     }
 
     response = role_coordinator_client.post(url(User, "change", colleague.pk), form)
@@ -414,6 +417,9 @@ def user_form(user, roles, **fields):
         "date_joined_1": "12:00:00",
         "initial-date_joined_0": "01-01-2021",
         "initial-date_joined_1": "12:00:00",
+        # The account's e-mail choices (an inline form), left as they are.
+        "notification_preference-TOTAL_FORMS": "0",
+        "notification_preference-INITIAL_FORMS": "0",
         **fields,
     }
 

@@ -6,6 +6,7 @@ list filters on report year, numbers are typed and shown the Dutch way.
 """
 
 import functools
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,12 +24,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import ImportForm as PackageImportForm
 from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 
-from kpis import year_policy
+from kpis import cells, year_policy
 from kpis.closing import check_changes_to_closed_figures
 from kpis.models import ClosedYearError, Organisation, Registration
+from kpis.resources import formats
 from kpis.resources.base import PREVIEW_ROWS, error_lines
 from kpis.year_policy import ensure_years_open
 
@@ -60,12 +63,19 @@ class DutchDecimalField(forms.DecimalField):
 
     Django's own DecimalField renders as <input type="number"> and only reads the
     Dutch separators when it is localized; this field always is, and tolerates a
-    euro sign and spaces pasted along from a spreadsheet.
+    euro sign and spaces pasted along from a spreadsheet. With ``whole_as_integer`` a
+    whole number shows without decimals ("50", not "50,00"), as a count should.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, whole_as_integer: bool = False, **kwargs):
         kwargs["localize"] = True
+        self.whole_as_integer = whole_as_integer
         super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if self.whole_as_integer and isinstance(value, Decimal) and value == value.to_integral():
+            return int(value)
+        return super().prepare_value(value)
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -422,24 +432,24 @@ class RegistrationAdmin(ReportDatedAdmin):
 # --- import and export of files ---------------------------------------------------------
 
 
-class CSV(base_formats.CSV):
-    """CSV separated by commas (what we export), or by semicolons (what Dutch Excel saves)."""
+class ImportForm(PackageImportForm):
+    """The upload form, refusing a file over ``BNF_IMPORT_MAX_BYTES`` before it is read."""
 
-    def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes) and self.encoding:
-            in_stream = in_stream.decode(self.encoding)
-        header = in_stream.split("\n", 1)[0]
-        if header.count(";") > header.count(","):
-            kwargs.setdefault("delimiter", ";")
-        return super().create_dataset(in_stream, **kwargs)
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            cells.check_size(upload.size)
+        except cells.FileRefused as refusal:
+            raise ValidationError(str(refusal)) from None
+        return upload
 
 
 class ExportForm(SelectableFieldsExportForm):
-    """The export form, with each column's Dutch name next to its (file) name."""
+    """The export form, with each column's label next to its name in the file."""
 
     def _get_field_label(self, resource, field_name):
         field = resource._meta.model._meta.get_field(field_name)
-        return f"{capfirst(field.verbose_name)} ({field_name})"
+        return f"{capfirst(field.verbose_name)} ({resource.fields[field_name].column_name})"
 
 
 class ImportExportAdmin(ImportExportMixin):
@@ -457,9 +467,12 @@ class ImportExportAdmin(ImportExportMixin):
     permission of the model, exporting the view permission.
     """
 
-    import_formats = export_formats = (CSV, base_formats.XLSX)
+    # Reading goes through kpis.cells (formats.CSV/XLSX); writing is import-export's own.
+    import_formats = (formats.CSV, formats.XLSX)
+    export_formats = (base_formats.CSV, base_formats.XLSX)
     import_template_name = "admin/import_export/bnf_import.html"
     export_template_name = "admin/import_export/bnf_export.html"
+    import_form_class = ImportForm
     export_form_class = ExportForm
     to_encoding = "utf-8-sig"  # with a BOM Excel reads the file as UTF-8 (accents intact)
 
@@ -474,6 +487,26 @@ class ImportExportAdmin(ImportExportMixin):
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
 
+    def write_to_tmp_storage(self, import_file, input_format):
+        """import-export's, without adding the chunks up one by one (quadratic in size)."""
+        tmp_storage = self.get_tmp_storage_class()(
+            encoding=None,
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        tmp_storage.save(b"".join(import_file.chunks()))
+        return tmp_storage
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, cells.FileRefused):
+            form.add_error("import_file", str(e))
+            return
+        form.add_error(
+            "import_file",
+            gettext("Het bestand kon niet worden gelezen (%(error)s).")
+            % {"error": type(e).__name__},
+        )
+
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse):
@@ -484,10 +517,12 @@ class ImportExportAdmin(ImportExportMixin):
         resource_class = self.get_import_resource_classes(request)[0]
         context["columns"] = resource_class.column_help()
         context["preview_rows"] = PREVIEW_ROWS
+        context["max_size"] = cells.megabytes(cells.max_bytes()) if cells.max_bytes() else ""
         result = context.get("result")
         if result is not None:
-            context["error_lines"] = error_lines(result)
+            context["error_lines"] = error_lines(result, resource_class.columns_by_field())
             context["totals"] = result.totals
+            context["encoding"] = getattr(result, "encoding_label", "")
 
     def process_result(self, result, request):
         if not (result.has_errors() or result.has_validation_errors()):

@@ -51,7 +51,9 @@ class TargetAdmin(ImportExportAdmin, admin.ModelAdmin):
     form = TargetForm
     list_filter = ("year",)
     search_fields = ("key", "note")
-    formfield_overrides = {models.DecimalField: {"form_class": DutchDecimalField}}
+    formfield_overrides = {
+        models.DecimalField: {"form_class": DutchDecimalField, "whole_as_integer": True}
+    }
     fields = ("key", "year", "value", "note")
 
     def get_list_display(self, request):

@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kpis import jobs, transport_import
+from kpis import cells, jobs, transport_import
 from kpis.models import TransportImportJob, TransportReservation
 
 from .base import LibraryListFilter, ReportDatedAdmin, ReportYearFilter
@@ -34,9 +34,20 @@ from .base import LibraryListFilter, ReportDatedAdmin, ReportYearFilter
 class TransportImportForm(forms.Form):
     file = forms.FileField(
         label=_("Bestand"),
-        help_text=_("CSV (UTF-8, komma of puntkomma) of XLSX, met een kopregel."),
+        help_text=_(
+            "CSV (UTF-8, UTF-16 of Windows-1252; komma, puntkomma of tab) of XLSX (het eerste "
+            "blad, zonder formules), met een kopregel."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            cells.check_size(upload.size)  # before anything reads it
+        except cells.FileRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return upload
 
 
 IMPORT_COLUMNS = [
@@ -49,8 +60,8 @@ IMPORT_COLUMNS = [
         "periode",
         _("Optioneel, bij datum: 'dag' (standaard) of 'maand' (datum op de 1e)."),
     ),
-    ("van", _("Code (bijv. 'bieb-noord') of exacte naam van de leverende bibliotheek.")),
-    ("naar", _("Code of exacte naam van de ontvangende bibliotheek (niet dezelfde).")),
+    ("van", _("Code (bijv. 'bieb-noord') of naam van de leverende bibliotheek.")),
+    ("naar", _("Code of naam van de ontvangende bibliotheek (niet dezelfde).")),
     ("aantal", _("Geheel getal van minstens 1, alleen cijfers: 1234, niet 1.234.")),
 ]
 """The columns of an import file, as the upload page explains them."""
@@ -161,6 +172,8 @@ class TransportReservationAdmin(ReportDatedAdmin):
                     "rows": batch.row_count,
                     "name": batch.file_name,
                 }
+                if result.encoding:
+                    text += " " + _("Gelezen als %(encoding)s.") % {"encoding": result.encoding}
                 self.log_addition(request, batch, str(text))
                 batch_url = reverse("admin:kpis_importbatch_change", args=[batch.pk])
                 self.message_user(
@@ -179,6 +192,7 @@ class TransportReservationAdmin(ReportDatedAdmin):
             "form": form,
             "result": result,
             "columns": IMPORT_COLUMNS,
+            "max_size": cells.megabytes(cells.max_bytes()) if cells.max_bytes() else "",
             "jobs": self.visible_jobs(request)[:10],
             "job_rows": jobs.job_rows(),
         }

@@ -1,10 +1,11 @@
 """CSV/XLSX import and export of the kpis models (django-import-export resources).
 
 One resource per model; ``base.BnfResource`` holds everything they share. The columns
-are the model's field names, in the order listed in ``Meta.fields``; related records
-are written by code (see ``base.natural_key_fields``). ``Meta.import_id_fields`` are
-the columns that identify a record: a row matching an existing record updates it (or
-is skipped when nothing changed) instead of adding a second one.
+are the model's fields, in the order listed in ``Meta.fields``, headed by a Dutch name
+(``base.COLUMN_NAMES``, and ``column_names`` here for the rest); related records are
+written by code (see ``base.natural_key_fields``). ``Meta.import_id_fields`` are the
+columns that identify a record: a row matching an existing record updates it (or is
+skipped when nothing changed) instead of adding a second one.
 
 Transport reservations have their own bulk import (``kpis.admin.transport``).
 """
@@ -35,6 +36,8 @@ REGISTRATION = ("adviser", "themes", "notes")
 
 
 class OrganisationResource(BnfResource):
+    column_names = {"province": "provincie", "joined_network_on": "lid sinds"}
+
     class Meta:
         model = Organisation
         fields = ("code", "name", "kind", "province", "joined_network_on", "notes")
@@ -49,6 +52,13 @@ class ThemeResource(BnfResource):
 
 
 class ChannelResource(BnfResource):
+    column_names = {
+        "audience": "doelgroep",
+        "report_posts": "berichten in verslag",
+        "report_engagement": "views en likes in verslag",
+        "order": "volgorde",
+    }
+
     class Meta:
         model = Channel
         fields = ("slug", "name", "audience", "report_posts", "report_engagement", "order")
@@ -63,6 +73,8 @@ class SupportKindResource(BnfResource):
 
 
 class TargetResource(BnfResource):
+    column_names = {"key": "figuur", "year": "jaar", "value": "streefwaarde", "note": "toelichting"}
+
     class Meta:
         model = Target
         fields = ("key", "year", "value", "note")
@@ -73,6 +85,8 @@ class TargetResource(BnfResource):
 
 
 class SupportActivityResource(BnfResource):
+    column_names = {"carried_out_on": "datum"}
+
     class Meta:
         model = SupportActivity
         fields = ("kind", "title", "carried_out_on", "organisations", *REGISTRATION)
@@ -80,6 +94,12 @@ class SupportActivityResource(BnfResource):
 
 
 class TrainingResource(BnfResource):
+    column_names = {
+        "held_on": "datum",
+        "respondents": "respondenten",
+        "evaluation_score": "evaluatiecijfer",
+    }
+
     class Meta:
         model = Training
         fields = (
@@ -95,6 +115,8 @@ class TrainingResource(BnfResource):
 
 
 class KnowledgeCircleResource(BnfResource):
+    column_names = {"ended_on": "gestopt op"}
+
     class Meta:
         model = KnowledgeCircle
         fields = ("name", "started_on", "ended_on", "organisations", *REGISTRATION)
@@ -102,6 +124,8 @@ class KnowledgeCircleResource(BnfResource):
 
 
 class KnowledgeCircleMeetingResource(BnfResource):
+    column_names = {"circle": "kenniskring", "held_on": "datum", "topic": "onderwerp"}
+
     class Meta:
         model = KnowledgeCircleMeeting
         fields = ("circle", "held_on", "topic", "participants", *REGISTRATION)
@@ -109,6 +133,8 @@ class KnowledgeCircleMeetingResource(BnfResource):
 
 
 class ChannelPostResource(BnfResource):
+    column_names = {"published_on": "datum"}
+
     class Meta:
         model = ChannelPost
         fields = ("channel", "published_on", "title", "url", "views", "likes", *REGISTRATION)
@@ -116,6 +142,13 @@ class ChannelPostResource(BnfResource):
 
 
 class ChannelStatisticResource(BnfResource):
+    column_names = {
+        "period_start": "periode van",
+        "period_end": "periode tot en met",
+        "views": "weergaven",
+        "visitors": "bezoekers",
+    }
+
     class Meta:
         model = ChannelStatistic
         fields = ("channel", "period_start", "period_end", "views", "visitors", "notes")
@@ -123,6 +156,8 @@ class ChannelStatisticResource(BnfResource):
 
 
 class PublicationResource(BnfResource):
+    column_names = {"published_on": "datum", "recipients": "ontvangers"}
+
     class Meta:
         model = Publication
         fields = ("kind", "title", "published_on", "recipients", "url", *REGISTRATION)
@@ -130,6 +165,13 @@ class PublicationResource(BnfResource):
 
 
 class InformationPointResource(BnfResource):
+    column_names = {
+        "organisation": "bibliotheek",
+        "location": "locatie",
+        "opened_on": "geopend op",
+        "closed_on": "gesloten op",
+    }
+
     class Meta:
         model = InformationPoint
         fields = ("name", "organisation", "location", "opened_on", "closed_on", *REGISTRATION)
@@ -137,6 +179,15 @@ class InformationPointResource(BnfResource):
 
 
 class TestimonialResource(BnfResource):
+    column_names = {
+        "given_on": "datum",
+        "person": "persoon",
+        "text": "tekst",
+        "role": "functie",
+        "context": "aanleiding",
+        "publication_allowed": "publicatie toegestaan",
+    }
+
     class Meta:
         model = Testimonial
         fields = (

@@ -1,9 +1,14 @@
 """The base of every import/export resource: one file format, checked row by row.
 
-A resource maps one model to a spreadsheet: one column per field, headed by the
-field's name (``published_on``, ``amount``), related records by their fixed code.
-Subclasses of ``BnfResource`` only declare their model, columns and the columns
-that identify a record (``import_id_fields``); everything else is shared here:
+A resource maps one model to a spreadsheet: one column per field, headed by a Dutch
+name (``datum``, ``bedrag``; ``column_name``), related records by their fixed code.
+Subclasses of ``BnfResource`` only declare their model, columns, the Dutch names that
+``COLUMN_NAMES`` does not give (``column_names``) and the columns that identify a record
+(``import_id_fields``); everything else is shared here:
+
+- a file may head its columns with the Dutch name, the field's own (English) name that
+  files had before (``published_on``), or the field's label (``geplaatst op``), in any
+  case, with spaces or underscores (``kpis.cells.header_key``);
 
 - every row is validated like a form would (field validators, the model's
   ``clean()`` with the closed-year check, constraints) and errors are reported per
@@ -12,6 +17,8 @@ that identify a record (``import_id_fields``); everything else is shared here:
   is skipped when nothing changed, so importing the same file twice changes nothing;
 - the whole file is one transaction (``IMPORT_EXPORT_USE_TRANSACTIONS``): one bad row
   and nothing is written;
+- two rows of one file for the same record (the same ``import_id_fields``) are refused,
+  naming both rows;
 - every lookup that would cost a query per row (existing records, related codes,
   closed years, uniqueness) is done once per file, so a file of tens of thousands of
   rows imports in seconds;
@@ -30,14 +37,14 @@ from django.db import connections, models, router
 from django.db.models import CheckConstraint, UniqueConstraint
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import get_text_list
+from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
-from kpis import audit, year_policy
+from kpis import audit, cells, year_policy
 from kpis.exports import neutralise_formula
 
 from . import widgets
@@ -47,6 +54,34 @@ PREVIEW_ROWS = 100
 
 IN_CHUNK = 500
 """Values per ``__in`` query when looking up the records a file refers to."""
+
+COLUMN_NAMES = {
+    "adviser": "adviseur",
+    "channel": "kanaal",
+    "code": "code",
+    "description": "omschrijving",
+    "ended_on": "afgerond op",
+    "kind": "soort",
+    "likes": "likes",
+    "name": "naam",
+    "notes": "notities",
+    "organisation": "organisatie",
+    "organisations": "organisaties",
+    "participants": "deelnemers",
+    "slug": "code",
+    "started_on": "gestart op",
+    "status": "status",
+    "themes": "opgaven",
+    "title": "titel",
+    "url": "link",
+    "views": "views",
+}
+"""The Dutch column of a field name that several models share; a resource names the
+rest in ``column_names``. The convention, shared with the fast transport import
+(``datum``, ``van``, ``naar``, ``aantal``): lower case Dutch words separated by a
+space; the date that decides the report year is ``datum`` where it is the record's only
+date, otherwise the event (``aangevraagd op``). Like a figure's key, a column name is
+part of every file people keep: never rename one (add the old name to the aliases)."""
 
 
 def natural_key_fields(model) -> tuple[str, str | None]:
@@ -226,15 +261,51 @@ class BnfResource(resources.ModelResource):
         chunk_size = 2000  # rows per query (and prefetch) when exporting
         instance_loader_class = NaturalKeyInstanceLoader
 
+    column_names: dict[str, str] = {}
+    """Dutch column names of this resource's fields that ``COLUMN_NAMES`` lacks."""
+
+    column_meanings: dict[str, str] = {}
+    """A field's meaning in the column help where its ``help_text`` fits the form only."""
+
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
+        column = cls.column_names.get(field_name) or COLUMN_NAMES.get(field_name)
+        if column is None:
+            raise TypeError(
+                f"{cls.__name__}: give the field '{field_name}' a Dutch column name "
+                "(column_names, or COLUMN_NAMES in kpis.resources.base)."
+            )
         return Field(
             attribute=field_name,
-            column_name=field_name,
+            column_name=column,
             widget=widget_for(django_field),
             readonly=readonly,
             default=django_field.default,
         )
+
+    @classmethod
+    def header_aliases(cls) -> dict[str, str]:
+        """Every header a file may use (as ``cells.header_key``) -> its column name.
+
+        The Dutch name, the field's own name (what files were headed with before) and its
+        label. A label or field name that two columns share is left out: only the Dutch
+        name can tell them apart then.
+        """
+        model = cls._meta.model
+        aliases, taken = {}, {}
+        fields = list(cls.fields.items())
+        for _name, field in fields:
+            aliases[cells.header_key(field.column_name)] = field.column_name
+        for name, field in fields:
+            for other in (name, model._meta.get_field(name).verbose_name):
+                key = cells.header_key(other)
+                if key in aliases and aliases[key] != field.column_name:
+                    continue  # another column's Dutch name, or already ambiguous
+                taken.setdefault(key, set()).add(field.column_name)
+        for key, columns in taken.items():
+            if len(columns) == 1:
+                aliases.setdefault(key, next(iter(columns)))
+        return aliases
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -246,6 +317,11 @@ class BnfResource(resources.ModelResource):
             name for name, field in self.fields.items() if model._meta.get_field(name).many_to_one
         ]
         self.unique_checks = unique_checks(model)
+        id_fields = tuple(self._meta.import_id_fields)
+        if not any(set(check.fields) == set(id_fields) for check in self.unique_checks):
+            # Two rows for one record: without a constraint both would become records.
+            self.unique_checks.append(UniqueCheck(model, id_fields))
+        self.column_of = {name: field.column_name for name, field in self.fields.items()}
         self.attnames = {}  # field name or attname -> attname, for constraint conditions
         for field in model._meta.concrete_fields:
             self.attnames[field.name] = self.attnames[field.attname] = field.attname
@@ -274,20 +350,47 @@ class BnfResource(resources.ModelResource):
     # -- reading the file ---------------------------------------------------------------
 
     @classmethod
-    def column_help(cls) -> list[tuple[str, str, str, bool]]:
-        """Each column: name, meaning, how to write it, and whether it identifies a record."""
+    def column_help(cls) -> list[dict]:
+        """Each column as the import page explains it: ``name``, ``meaning``, ``hint`` (how
+        to write it, with an example), ``identifies`` (part of the record's identity) and
+        ``also`` (the other headers a file may use for it)."""
         model = cls._meta.model
+        aliases = cls.header_aliases()
         rows = []
         for name in cls().get_import_order():
             field = model._meta.get_field(name)
-            text = f"{field.verbose_name}: {field.help_text}".rstrip(": ")
+            column = cls.fields[name].column_name
+            meaning = cls.column_meanings.get(name) or field.help_text
+            text = f"{capfirst(field.verbose_name)}: {meaning}".rstrip(": ")
             hint = column_format(field)
-            if name in cls._meta.import_id_fields:
+            identifies = name in cls._meta.import_id_fields
+            if identifies:
                 hint += " " + _(
                     "Bepaalt samen met de andere vetgedrukte kolommen welk record het is."
                 )
-            rows.append((name, text, hint.strip(), name in cls._meta.import_id_fields))
+            also = sorted(
+                {
+                    str(other)
+                    for other in (name, field.verbose_name)
+                    if aliases.get(cells.header_key(other)) == column
+                    and cells.header_key(other) != cells.header_key(column)
+                }
+            )
+            rows.append(
+                {
+                    "name": column,
+                    "meaning": text,
+                    "hint": hint.strip(),
+                    "identifies": identifies,
+                    "also": also,
+                }
+            )
         return rows
+
+    @classmethod
+    def columns_by_field(cls) -> dict[str, str]:
+        """Field name -> the column it is in a file (for messages)."""
+        return {name: field.column_name for name, field in cls.fields.items()}
 
     def import_data(self, dataset, *args, **kwargs):
         """import-export's import, with Python's cyclic garbage collector paused.
@@ -304,24 +407,37 @@ class BnfResource(resources.ModelResource):
         self._reset()
         self.import_user = kwargs.get("user")
         self.file_name = kwargs.get("file_name")
+        self.inspection = getattr(dataset, "inspection", None)  # kpis.resources.formats
         self._check_headers(dataset)
 
     def _check_headers(self, dataset):
-        headers = [
-            str(header).strip().lower() if header is not None else "" for header in dataset.headers
-        ]
-        while len(dataset) and all(widgets._is_empty(value) for value in dataset[-1]):
+        """Each header to its column name (Dutch, or what files used before); refused when
+        a column is unknown, twice there, or one that identifies a record is missing."""
+        aliases = self.header_aliases()
+        while len(dataset) and all(cells.is_empty(value) for value in dataset[-1]):
             dataset.pop()  # empty lines a spreadsheet leaves at the end
-        known = {field.column_name for field in self.get_import_fields()}
-        problems = []
-        for index, header in enumerate(headers):
-            if not header and any(not widgets._is_empty(v) for v in dataset.get_col(index)):
-                problems.append(_("Kolom %(number)s heeft geen kop.") % {"number": index + 1})
-            elif header and header not in known:
-                problems.append(_("Onbekende kolom '%(name)s'.") % {"name": header})
-            elif header and header in headers[:index]:
-                problems.append(_("De kolom '%(name)s' staat er twee keer.") % {"name": header})
-        missing = [name for name in self.get_import_id_fields() if name not in headers]
+        problems, headers, found = [], [], {}
+        for index, raw in enumerate(dataset.headers):
+            written = cells.text(raw)
+            column = aliases.get(cells.header_key(raw))
+            headers.append(column or written)
+            if not written:
+                if any(not cells.is_empty(v) for v in dataset.get_col(index)):
+                    problems.append(_("Kolom %(number)s heeft geen kop.") % {"number": index + 1})
+            elif column is None:
+                problems.append(_("Onbekende kolom '%(name)s'.") % {"name": cells.shown(written)})
+            elif column in found:
+                problems.append(
+                    _("De kolom '%(name)s' staat er twee keer (als '%(one)s' en '%(other)s').")
+                    % {"name": column, "one": found[column], "other": written}
+                )
+            else:
+                found[column] = written
+        missing = [
+            self.fields[name].column_name
+            for name in self.get_import_id_fields()
+            if self.fields[name].column_name not in found
+        ]
         if missing:
             problems.append(
                 _("De kolommen %(names)s ontbreken; ze bepalen welk record een rij is.")
@@ -345,7 +461,11 @@ class BnfResource(resources.ModelResource):
             instance._import_original = self.snapshot(instance)
             if (self.row_number or 0) <= PREVIEW_ROWS:
                 instance._import_original_cells = self.preview_values(instance)
-        elif "adviser" in self.fields and "adviser" not in row and self.import_user is not None:
+        elif (
+            "adviser" in self.fields
+            and self.fields["adviser"].column_name not in row
+            and self.import_user is not None
+        ):
             # As in the admin form: without an adviser column, new records are yours.
             instance.adviser = self.import_user
 
@@ -482,7 +602,8 @@ class BnfResource(resources.ModelResource):
                         check.fields[0]: _("Dezelfde %(columns)s als rij %(row)s van dit bestand.")
                         % {
                             "columns": get_text_list(
-                                [f"'{name}'" for name in check.fields], _("en")
+                                [f"'{self.column_of.get(name, name)}'" for name in check.fields],
+                                _("en"),
                             ),
                             "row": spreadsheet_row(earlier),
                         }
@@ -618,6 +739,8 @@ class BnfResource(resources.ModelResource):
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         result.file_name = self.file_name
+        inspection = getattr(self, "inspection", None)
+        result.encoding_label = inspection.label if inspection is not None else ""
         if not kwargs.get("dry_run") and not result.has_errors():
             # Bulk writes send no signals: the audit trail gets its entries here.
             audit.log_import_result(result, self._meta.model, file_name=self.file_name)
@@ -708,39 +831,77 @@ def spreadsheet_row(number: int) -> int:
     return number + 1
 
 
+def _examples(model, key: str, alternative: str | None) -> tuple[list[str], list[str]]:
+    """Two codes (and names) of ``model`` as they are in this database, for the help."""
+    queryset = model._default_manager.all()
+    if model is get_user_model():
+        queryset = queryset.filter(is_active=True, is_staff=True).order_by(key)
+    fields = [key, alternative] if alternative else [key]
+    rows = list(queryset.values_list(*fields)[:2])
+    codes = [str(row[0]) for row in rows]
+    names = [str(row[1]) for row in rows] if alternative else []
+    return codes, names
+
+
 def column_format(field) -> str:
-    """How to write a value of ``field`` in a file, in one Dutch sentence."""
-    if field.many_to_many:
-        key, _alternative = natural_key_fields(field.related_model)
-        return _(
-            "Codes (%(key)s) gescheiden door komma's, bijvoorbeeld 'bieb-noord, bieb-zuid'."
-        ) % {"key": key}
-    if field.many_to_one:
-        key, alternative = natural_key_fields(field.related_model)
-        if alternative:
-            return _("De %(key)s (of de volledige naam).") % {"key": key}
-        return _("De %(key)s.") % {"key": key}
+    """How to write a value of ``field`` in a file, in a Dutch sentence with an example."""
+    if field.many_to_many or field.many_to_one:
+        related = field.related_model
+        key, alternative = natural_key_fields(related)
+        what = (
+            related._meta.verbose_name_plural if field.many_to_many else related._meta.verbose_name
+        )
+        codes, names = _examples(related, key, alternative)
+        if related is get_user_model():
+            text = _("De gebruikersnaam waarmee de %(what)s inlogt") % {"what": field.verbose_name}
+        elif field.many_to_many and alternative:
+            text = _("Codes of namen van %(what)s, gescheiden door komma's") % {"what": what}
+        elif field.many_to_many:
+            text = _("Codes van %(what)s, gescheiden door komma's") % {"what": what}
+        elif alternative:
+            text = _("De code of de naam van een %(what)s") % {"what": what}
+        else:
+            text = _("De code van een %(what)s") % {"what": what}
+        if field.many_to_many and len(codes) == 2:
+            examples = [", ".join(codes)] + ([", ".join(names)] if names else [])
+        else:
+            examples = codes[:1] + names[:1]
+        if examples:
+            return _("%(text)s, bijvoorbeeld %(examples)s.") % {
+                "text": text,
+                "examples": _(" of ").join(f"'{example}'" for example in examples),
+            }
+        return _("%(text)s (er zijn nog geen %(what)s).") % {
+            "text": text,
+            "what": related._meta.verbose_name_plural,
+        }
     if field.choices:
-        return _("Een van: %(codes)s.") % {
-            "codes": ", ".join(str(code) for code, _l in field.choices)
+        return _("Een van: %(labels)s (of de code: %(codes)s).") % {
+            "labels": ", ".join(str(label) for _code, label in field.choices),
+            "codes": ", ".join(str(code) for code, _label in field.choices),
         }
     if isinstance(field, models.DateField):
-        return _("Datum als 2021-03-15 of 15-03-2021.")
+        return _("Datum als 2021-03-15 of 15-03-2021, of een datumcel.")
     if isinstance(field, models.DecimalField):
-        return _("Getal zonder duizendtallen, hoogstens 2 decimalen: 263568.50 of 263568,50.")
+        return _(
+            "Getal zonder duizendtallen, hoogstens 2 decimalen: 263568.50 of 263568,50 "
+            "(niet 263.568,50)."
+        )
     if isinstance(field, models.IntegerField):
-        return _("Geheel getal, alleen cijfers: 1234.")
+        return _("Geheel getal, alleen cijfers: 1234 (niet 1.234).")
     if isinstance(field, models.BooleanField):
-        return _("1 of 0 (ja of nee).")
+        return _("ja of nee (of 1 of 0).")
     return ""
 
 
-def error_lines(result) -> list[str]:
+def error_lines(result, columns: dict[str, str] | None = None) -> list[str]:
     """Every problem an import found, one Dutch line each, in file order.
 
-    ``Rij 3, kolom 'amount': Een bedrag kan niet negatief zijn.`` Rows are numbered as a
-    spreadsheet shows them (``spreadsheet_row``).
+    ``Rij 3, kolom 'bedrag': Een bedrag kan niet negatief zijn.`` Rows are numbered as a
+    spreadsheet shows them (``spreadsheet_row``); ``columns`` (field name -> column, as
+    ``BnfResource.columns_by_field``) names a field's column as the file does.
     """
+    columns = columns or {}
     lines = [str(error.error) for error in result.base_errors]
     by_row = []
     for row in result.error_rows:
@@ -750,7 +911,12 @@ def error_lines(result) -> list[str]:
         for column, messages in row.field_specific_errors.items():
             for message in messages:
                 by_row.append(
-                    (row.number, _("Rij %(row)s, kolom '%(column)s': %(message)s"), column, message)
+                    (
+                        row.number,
+                        _("Rij %(row)s, kolom '%(column)s': %(message)s"),
+                        columns.get(column, column),
+                        message,
+                    )
                 )
         for message in row.non_field_specific_errors:
             by_row.append((row.number, _("Rij %(row)s: %(message)s"), "", message))

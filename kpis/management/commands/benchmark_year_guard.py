@@ -120,7 +120,7 @@ class Command(benchmark_exchange.Command):
         try:
             started = time.perf_counter()
             result = transport_import.import_transport(
-                path, user=self.user, source=transport_import.SOURCE_COMMAND
+                path, user=self.user, source=transport_import.SOURCE_COMMAND, max_bytes=0
             )
             seconds = time.perf_counter() - started
         finally:

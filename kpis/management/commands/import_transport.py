@@ -3,8 +3,10 @@
     python manage.py import_transport reserveringen-2024.csv --user coordinator
 
 The file format (columns datum or maand, van, naar, aantal) is described in
-``kpis.transport_import``. Every row is checked first; a file with errors changes
-nothing and the command lists them (the first 50) and exits with status 1. So does a
+``kpis.transport_import``. A file over ``BNF_IMPORT_MAX_BYTES`` is refused unless
+``--max-bytes`` allows it (``--max-bytes 0``: no limit). Every row is checked first; a
+file with errors changes nothing and the command lists them (the first 50) and exits
+with status 1. So does a
 database that stays busy (locked) longer than ``BNF_IMPORT_LOCK_TIMEOUT`` seconds.
 """
 
@@ -34,8 +36,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", help="Gebruikersnaam die als importeur bij de importbatch komt te staan."
         )
+        parser.add_argument(
+            "--max-bytes",
+            type=int,
+            default=None,
+            help=(
+                "Grootste bestand dat wordt gelezen, in bytes (standaard "
+                "BNF_IMPORT_MAX_BYTES; 0: geen grens)."
+            ),
+        )
 
-    def handle(self, *args, file, user=None, verbosity=1, **options):
+    def handle(self, *args, file, user=None, verbosity=1, max_bytes=None, **options):
         importer = None
         if user:
             try:
@@ -52,7 +63,11 @@ class Command(BaseCommand):
         try:
             with command_context("import_transport", actor=importer):
                 result = import_transport(
-                    file, user=importer, source=SOURCE_COMMAND, progress=progress
+                    file,
+                    user=importer,
+                    source=SOURCE_COMMAND,
+                    progress=progress,
+                    max_bytes=max_bytes,
                 )
         except OSError as error:
             raise CommandError(f"Kan '{file}' niet lezen: {error.strerror or error}") from None
@@ -77,5 +92,6 @@ class Command(BaseCommand):
                 f"{dutch_number(result.rows)} transportreserveringen geïmporteerd uit "
                 f"'{result.file_name}' als importbatch {result.batch.pk} "
                 f"in {seconds:.1f} s ({dutch_number(round(rate))} rijen per seconde)."
+                + (f" Gelezen als {result.encoding}." if result.encoding else "")
             )
         )
