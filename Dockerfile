@@ -17,7 +17,7 @@ RUN pip install . \
        DJANGO_SECRET_KEY=collectstatic-build-only-not-a-secret-0123456789abcdef \
        python manage.py collectstatic --noinput -v 0 \
     && useradd --system --no-create-home --home-dir /app --uid 10001 bnf \
-    && mkdir -p /app/media && chown bnf /app/media
+    && mkdir -p /app/media /app/private/evidence && chown bnf /app/media /app/private/evidence
 
 USER bnf
 EXPOSE 8000

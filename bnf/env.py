@@ -7,8 +7,11 @@ value means the default, as an unset variable does. Values that may hold a passw
 (URLs) are never repeated in the message.
 """
 
+import json
 import math
 import os
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -123,3 +126,38 @@ def env_url(name: str, default: str | None, schemes: tuple[str, ...], example: s
         accepted = ", ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name} {found}; de app kent {accepted} (bijv. {example}).")
     return value
+
+
+def env_path(name: str, default: Path) -> Path:
+    """An absolute directory path (a relative one would depend on where the app starts)."""
+    value = _value(name)
+    if value is None:
+        return default
+    if not os.path.isabs(value):
+        _refuse(name, value, "verwacht een absoluut pad, bijv. /srv/bnf/bewijsstukken")
+    return Path(value)
+
+
+def env_import_path(name: str, default: str) -> str:
+    """A dotted path to a class, such as ``storages.backends.s3.S3Storage``."""
+    value = _value(name)
+    if value is None:
+        return default
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", value):
+        _refuse(name, value, "verwacht een Python-pad naar een klasse, bijv. pakket.module.Klasse")
+    return value
+
+
+def env_json_object(name: str) -> dict:
+    """A JSON object (``{...}``); unset or empty is ``{}``. The value is never repeated:
+    it may hold a secret."""
+    value = _value(name)
+    if value is None:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is geen geldige JSON ({error.msg}).") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} moet een JSON-object zijn: {{...}}.")
+    return parsed

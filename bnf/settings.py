@@ -19,8 +19,11 @@ from bnf.env import (
     env_choice,
     env_float,
     env_hosts,
+    env_import_path,
     env_int,
+    env_json_object,
     env_origins,
+    env_path,
     env_url,
 )
 
@@ -250,6 +253,20 @@ BNF_IMPORT_MAX_BYTES = env_int("BNF_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 BNF_IMPORT_MAX_XLSX_PART_BYTES = env_int("BNF_IMPORT_MAX_XLSX_PART_BYTES", 100 * 1024 * 1024)
 # Where an uploaded file waits for the worker (shared by the app and the worker).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+
+# Evidence files (kpis.Evidence): never under a public URL, downloaded through a view that
+# checks permissions. By default a private directory; BNF_EVIDENCE_STORAGE_BACKEND and
+# BNF_EVIDENCE_STORAGE_OPTIONS (JSON) pick another Django storage, such as S3 with
+# django-storages (README, "Bewijsstukken"); BNF_EVIDENCE_STORAGE names the STORAGES alias.
+BNF_EVIDENCE_ROOT = env_path("BNF_EVIDENCE_ROOT", BASE_DIR / "private" / "evidence")
+BNF_EVIDENCE_MAX_BYTES = env_int("BNF_EVIDENCE_MAX_MB", 10, minimum=1) * 1024 * 1024
+STORAGES["evidence"] = {
+    "BACKEND": env_import_path(
+        "BNF_EVIDENCE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": env_json_object("BNF_EVIDENCE_STORAGE_OPTIONS") or {"location": BNF_EVIDENCE_ROOT},
+}
+BNF_EVIDENCE_STORAGE = env_choice("BNF_EVIDENCE_STORAGE", "evidence", tuple(STORAGES))
 
 # E-mail: the reminders and the coordinators' monthly digest (`manage.py send_reminders`,
 # kpis.reminders). Without EMAIL_BACKEND mails are printed on the console, never sent.

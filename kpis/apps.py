@@ -13,10 +13,19 @@ class KpisConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from kpis import audit, closing, data_version, figures, transport_summary, year_policy
+        from kpis import (
+            audit,
+            closing,
+            data_version,
+            evidence,
+            figures,
+            transport_summary,
+            year_policy,
+        )
         from kpis.models import Target
 
         audit.register_models()
+        evidence.connect_signals()
         # The year policy's rules and guard come from the reporting layer, handed down
         # here so that the models never import it.
         year_policy.register(closing.year_rules())

@@ -1,6 +1,6 @@
 """A complete, re-importable archive of the data, and restoring it into an empty database.
 
-The archive is a ZIP file with three members:
+The archive is a ZIP file with three members, plus the evidence files:
 
 ``manifest.json``
     format, moment, database, the last migration of every app, and the number of
@@ -14,7 +14,13 @@ The archive is a ZIP file with three members:
     password hashes: keep archives as safe as the database), the audit trail and the
     admin's own action log. Primary keys are kept, so the audit trail keeps pointing
     at its records; content types and permissions are written by natural key, as
-    they get other ids in every database.
+    they get other ids in every database;
+``files/<name>``
+    the content of every evidence file (``kpis.Evidence``), under its name in the
+    evidence storage. Restoring writes each one back under that name, after checking it
+    against the checksum of its row; a file the storage already holds with other content
+    is never overwritten (the restore is refused). A file that was missing from the
+    storage at backup time is listed in the manifest (``missing_files``).
 
 The writing happens in one read transaction (repeatable read on PostgreSQL), so the
 archive is one consistent moment even while people keep working.
@@ -31,9 +37,12 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import io
 import json
 import re
+import shutil
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -44,8 +53,10 @@ from django.apps import apps
 from django.contrib.admin.models import LogEntry as AdminLogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files import File
 from django.core.management.color import no_style
 from django.core.serializers import base as serializer_base
 from django.core.serializers.json import DjangoJSONEncoder
@@ -62,6 +73,7 @@ OUR_APPS = ("kpis", "projects", "subsidies")
 GROUPS_MEMBER = "groups.json"
 DATA_MEMBER = "data.json"
 MANIFEST_MEMBER = "manifest.json"
+FILES_PREFIX = "files/"
 # Records per INSERT statement when restoring (and per deserialized batch in memory).
 BATCH_SIZE = 5000
 # Read from the archive this many characters at a time.
@@ -183,6 +195,7 @@ def write_archive(path: str | Path) -> dict:
                 )
                 rest = [model for model in models if model is not Group]
                 _write_fixture(archive, DATA_MEMBER, _counted(rest, counts), natural_primary=False)
+                files, missing = _write_files(archive)
                 manifest = {
                     "format": FORMAT,
                     "created_at": timezone.now().isoformat(),
@@ -192,6 +205,8 @@ def write_archive(path: str | Path) -> dict:
                     "counts": {
                         model._meta.label_lower: counts[model._meta.label_lower] for model in models
                     },
+                    "files": files,
+                    "missing_files": missing,
                 }
                 archive.writestr(
                     MANIFEST_MEMBER, json.dumps(manifest, indent=1, ensure_ascii=False)
@@ -200,6 +215,89 @@ def write_archive(path: str | Path) -> dict:
     finally:
         partial.unlink(missing_ok=True)
     return manifest
+
+
+def _evidence():
+    model = apps.get_model("kpis", "Evidence")
+    return model, model._meta.get_field("file").storage
+
+
+def _write_files(archive: zipfile.ZipFile) -> tuple[int, list[str]]:
+    """Every evidence file into ``files/``, stored as it is (PDFs and photos are
+    compressed already); returns the number written and the names the storage lacked."""
+    model, storage = _evidence()
+    written, missing = 0, []
+    names = model._base_manager.exclude(file="").order_by("pk").values_list("file", flat=True)
+    for name in names.iterator():
+        try:
+            source = storage.open(name, "rb")
+        except FileNotFoundError:
+            missing.append(name)
+            continue
+        info = zipfile.ZipInfo(FILES_PREFIX + name, date_time=timezone.now().timetuple()[:6])
+        info.compress_type = zipfile.ZIP_STORED
+        with source, archive.open(info, "w", force_zip64=True) as target:
+            shutil.copyfileobj(source, target, CHUNK_SIZE)
+        written += 1
+    return written, missing
+
+
+def _restore_files(archive: zipfile.ZipFile, manifest: dict, written: list[str]) -> None:
+    """Write the evidence files of the restored rows into the storage, under their own
+    names; ``written`` collects what was written (removed again if the restore fails)."""
+    model, storage = _evidence()
+    members = {
+        info.filename.removeprefix(FILES_PREFIX): info
+        for info in archive.infolist()
+        if info.filename.startswith(FILES_PREFIX)
+    }
+    missing_ok = set(manifest.get("missing_files") or ())
+    rows = model._base_manager.exclude(file="").order_by("pk").values_list("file", "checksum")
+    for name, checksum in rows.iterator():
+        info = members.get(name)
+        if info is None:
+            if name in missing_ok:
+                continue
+            raise BackupError(f"Het archief mist het bestand '{name}' van een bewijsstuk.")
+        with tempfile.SpooledTemporaryFile(CHUNK_SIZE * 8) as copy, archive.open(info) as source:
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: source.read(CHUNK_SIZE), b""):
+                digest.update(chunk)
+                copy.write(chunk)
+            if digest.hexdigest() != checksum:
+                raise BackupError(
+                    f"Het bestand '{name}' in het archief klopt niet met zijn controlegetal."
+                )
+            try:
+                if storage.exists(name):
+                    with storage.open(name, "rb") as present:
+                        same = _sha256(present) == checksum
+                    if same:
+                        continue
+                    raise BackupError(
+                        f"De opslag voor bewijsstukken heeft al een ander bestand '{name}'; "
+                        "herstel in een lege opslag."
+                    )
+                copy.seek(0)
+                saved = storage.save(name, File(copy, name=name))
+            except SuspiciousFileOperation as error:
+                raise BackupError(f"Ongeldige bestandsnaam in het archief: {error}") from None
+            written.append(saved)
+            if saved != name:
+                raise BackupError(f"Het bestand '{name}' kon niet onder zijn eigen naam terug.")
+
+
+def _sha256(stream) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(CHUNK_SIZE), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _remove_files(names: list[str]) -> None:
+    _model, storage = _evidence()
+    for name in names:
+        storage.delete(name)
 
 
 def read_manifest(path: str | Path) -> dict:
@@ -284,29 +382,38 @@ def restore_archive(path: str | Path, *, force: bool = False) -> dict[str, int]:
                 "De database is niet leeg; herstel alleen in een lege, gemigreerde database "
                 f"(of gebruik --force om samen te voegen). Aanwezig: {listed}."
             )
+    # Content types and permissions are found by natural key: from the database, not from
+    # a process cache that a flush (ids made anew) may have left behind.
+    ContentType.objects.clear_cache()
     loader = _Loader(force=force)
-    with zipfile.ZipFile(path) as archive, disable_auditlog(), transaction.atomic():
-        try:
-            with _text(archive, GROUPS_MEMBER) as stream:
-                loader.save_one_by_one(json_array_items(stream))
-            with _text(archive, DATA_MEMBER) as stream:
-                loader.load(json_array_items(stream))
-            loader.finish()
-        except serializer_base.DeserializationError as error:
-            raise BackupError(f"Het archief is beschadigd of onleesbaar: {error}") from error
-        counts = {label: _model(label)._base_manager.count() for label in manifest["counts"]}
-        short = {
-            label: (expected, counts[label])
-            for label, expected in manifest["counts"].items()
-            if counts[label] < expected
-            or (not force and label != "auth.group" and counts[label] != expected)
-        }
-        if short:
-            raise BackupError(
-                "Na het laden klopt het aantal records niet (verwacht, gevonden): "
-                + ", ".join(f"{label} {pair}" for label, pair in sorted(short.items()))
-            )
-        reset_sequences(archived_models())
+    written: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as archive, disable_auditlog(), transaction.atomic():
+            try:
+                with _text(archive, GROUPS_MEMBER) as stream:
+                    loader.save_one_by_one(json_array_items(stream))
+                with _text(archive, DATA_MEMBER) as stream:
+                    loader.load(json_array_items(stream))
+                loader.finish()
+            except serializer_base.DeserializationError as error:
+                raise BackupError(f"Het archief is beschadigd of onleesbaar: {error}") from error
+            counts = {label: _model(label)._base_manager.count() for label in manifest["counts"]}
+            short = {
+                label: (expected, counts[label])
+                for label, expected in manifest["counts"].items()
+                if counts[label] < expected
+                or (not force and label != "auth.group" and counts[label] != expected)
+            }
+            if short:
+                raise BackupError(
+                    "Na het laden klopt het aantal records niet (verwacht, gevonden): "
+                    + ", ".join(f"{label} {pair}" for label, pair in sorted(short.items()))
+                )
+            _restore_files(archive, manifest, written)
+            reset_sequences(archived_models())
+    except BaseException:
+        _remove_files(written)  # the rows they belong to are rolled back
+        raise
     return counts
 
 

@@ -19,6 +19,10 @@ the reporting layer.
   date itself, or adding or removing the row.
 - Targets count in their ``year``.
 - Nothing may be dated after 31 December of next year (``latest_plausible_year``).
+- Evidence attached to a record (``kpis.Evidence``: a file or a link) counts in no
+  figure and is not guarded: it may be added to, and removed from, a record of a closed
+  year, which itself stays as it is. A published figure often gets its proof later (the
+  award letter arrives after the report); the audit trail keeps both steps.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ ROLE_MIGRATIONS = [
     ("0011_adviser_adds_reference", "allow_adding"),
     ("0012_role_permissions", "grant_role_permissions"),
     ("0013_network", "allow_network"),
+    ("0014_evidence", "allow_evidence"),
 ]
 
 

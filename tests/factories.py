@@ -253,6 +253,22 @@ def make_notification_preference(**overrides):
     return NotificationPreference.objects.create(**{"reminders": False, **overrides})
 
 
+def make_evidence(record=None, **overrides):
+    """A link to a news post as evidence of ``record`` (a new training if none)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from kpis.models import Evidence
+
+    record = record or make_training()
+    fields = {
+        "content_type": ContentType.objects.get_for_model(record),
+        "object_id": record.pk,
+        "url": f"https://www.voorbeeld.nl/nieuws/{_next()}",
+        "description": "Nieuwsbericht",
+    }
+    return Evidence.objects.create(**{**fields, **overrides})
+
+
 # --- projects ----------------------------------------------------------------
 
 

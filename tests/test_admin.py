@@ -16,6 +16,7 @@ from kpis.models import (
     ChannelPost,
     ChannelStatistic,
     ClosedYear,
+    Evidence,
     ImportBatch,
     InformationPoint,
     KnowledgeCircle,
@@ -41,6 +42,7 @@ from tests.factories import (
     make_channel_post,
     make_channel_statistic,
     make_closed_year,
+    make_evidence,
     make_fund,
     make_funder,
     make_guided_trajectory,
@@ -112,6 +114,7 @@ MAKERS = {
     YearReopening: make_year_reopening,
     ImportBatch: make_import_batch,
     ReportText: make_report_text,
+    Evidence: make_evidence,
 }
 
 # Our apps, and the users and groups advisers are picked from; third-party admins
@@ -157,7 +160,10 @@ def test_it_renders_the_list_add_and_change_pages(coordinator_client, model):
     # A log (closings, reopenings, import batches) is written by its service, not by hand;
     # the groups are made by migrations, a coordinator only sees them.
     expected = 403 if model in {ClosedYear, YearReopening, ImportBatch, Group} else 200
-    assert coordinator_client.get(admin_url(model, "add")).status_code == expected
+    add = admin_url(model, "add")
+    if model is Evidence:  # added to a record, named in the address
+        add += f"?record={obj.record_label}"
+    assert coordinator_client.get(add).status_code == expected
 
 
 AUTOCOMPLETES = sorted(

@@ -184,6 +184,8 @@ def test_an_adviser_registers_a_post_in_three_clicks_from_the_start_page(
     browser, live_server, make_role_user, tmp_path
 ):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
 
     from kpis.models import ChannelPost
     from tests.factories import make_channel
@@ -195,7 +197,10 @@ def test_an_adviser_registers_a_post_in_three_clicks_from_the_start_page(
     browser.find_element(By.NAME, "username").send_keys("anna")
     browser.find_element(By.NAME, "password").send_keys("rol-test-2021")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").submit()
-    assert browser.find_element(By.ID, "registreren-kop").text == "Registreren"
+    heading = WebDriverWait(browser, 15).until(
+        EC.visibility_of_element_located((By.ID, "registreren-kop"))
+    )
+    assert heading.text == "Registreren"
 
     clicks = 0
 
@@ -205,13 +210,17 @@ def test_an_adviser_registers_a_post_in_three_clicks_from_the_start_page(
         element.click()
 
     click(browser.find_element(By.LINK_TEXT, "Bericht"))
-    browser.find_element(By.NAME, "title").send_keys("Leesclub gestart")
+    title = WebDriverWait(browser, 15).until(EC.element_to_be_clickable((By.NAME, "title")))
+    title.send_keys("Leesclub gestart")
     click(browser.find_element(By.XPATH, "//label[normalize-space()='Nieuwsbrief']"))
     browser.find_element(By.NAME, "published_on").send_keys("3-3-2021")
     click(browser.find_element(By.NAME, "_save"))
 
     assert clicks <= 3
-    assert "Toegevoegd: bericht" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
+    saved = WebDriverWait(browser, 15).until(
+        EC.visibility_of_element_located((By.CSS_SELECTOR, ".messagelist"))
+    )
+    assert "Toegevoegd: bericht" in saved.text
     post = ChannelPost.objects.get()
     assert (post.title, post.channel.slug, post.adviser.username) == (
         "Leesclub gestart",

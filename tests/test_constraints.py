@@ -135,12 +135,46 @@ def _second_target(key: str, year: int) -> Write:
     return _create(Target, key=key, year=year, value=Decimal("1"))
 
 
+EVIDENCE_FILE = {
+    "file": "kpis.training/brief.pdf",
+    "media_type": "application/pdf",
+    "size": 10,
+    "checksum": "0" * 64,
+}
+
+
 def _awarded(**overrides) -> Subsidy:
     return f.make_subsidy(status=Subsidy.Status.AWARDED, awarded_on=D(2021, 4, 1), **overrides)
 
 
 # (constraint name, what the write does, set-up returning the violating Write[, mark])
 VIOLATIONS: list[tuple] = [
+    # evidence
+    (
+        "evidence_file_or_link",
+        "evidence without file or link",
+        lambda: _update(f.make_evidence(), url=""),
+    ),
+    (
+        "evidence_file_or_link",
+        "evidence with file and link",
+        lambda: _update(f.make_evidence(), **EVIDENCE_FILE),
+    ),
+    (
+        "evidence_link_is_web_address",
+        "evidence link to an ftp server",
+        lambda: _update(f.make_evidence(), url="ftp://bnf.nl/brief.pdf"),
+    ),
+    (
+        "evidence_link_is_web_address",
+        "evidence link that runs script",
+        lambda: _update(f.make_evidence(), url="javascript:alert(1)"),
+    ),
+    (
+        "evidence_file_has_details",
+        "evidence file without type, size and checksum",
+        lambda: _update(f.make_evidence(), url="", file="kpis.training/brief.pdf"),
+    ),
     # subsidies
     (
         "subsidy_amount_non_negative",
@@ -343,6 +377,7 @@ ALSO_CAUGHT_BY_COLUMN_CHECK = {
 
 # Writes right on the boundary of a constraint: the database must accept them.
 ALLOWED: list[tuple[str, Callable[[], Write]]] = [
+    ("evidence link in capitals", lambda: _update(f.make_evidence(), url="HTTPS://WWW.BNF.NL/")),
     ("amount 0", lambda: _update(f.make_subsidy(), amount=Decimal("0"))),
     (
         "awarded on the day of application",
@@ -396,6 +431,7 @@ MAKERS: dict[type[models.Model], Callable[..., models.Model]] = {
     kpis_models.YearReopening: f.make_year_reopening,
     kpis_models.ReportText: f.make_report_text,
     kpis_models.TransportImportJob: f.make_transport_import_job,
+    kpis_models.Evidence: f.make_evidence,
     kpis_models.NotificationPreference: f.make_notification_preference,
     kpis_models.Network: f.set_network,
 }

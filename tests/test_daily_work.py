@@ -294,3 +294,10 @@ def test_a_target_year_is_typed_without_a_dot(client, coordinator_user):
     assert 'value="2022"' in page.content.decode()
     assert 'name="value" value="10"' in page.content.decode()  # a count: no ",00"
     assert Target.objects.count() == 1
+
+
+def test_adding_an_inline_row_reads_well(client, adviser_user):
+    page = client_for(client, adviser_user).get(reverse("admin:kpis_knowledgecircle_add"))
+
+    assert "Bijeenkomst kenniskring toevoegen" in page.content.decode()
+    assert "Nog een Bijeenkomst" not in page.content.decode()

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth import get_user_model
@@ -38,6 +39,13 @@ ACTIONS = {
     LogEntry.Action.ACCESS: _("bekeken"),
 }
 EMPTY = "–"
+# In a record's audit trail, the entries of its evidence (kpis.Evidence).
+EVIDENCE_ACTIONS = {
+    LogEntry.Action.CREATE: _("bewijsstuk toegevoegd: %(evidence)s"),
+    LogEntry.Action.UPDATE: _("bewijsstuk gewijzigd: %(evidence)s"),
+    LogEntry.Action.DELETE: _("bewijsstuk verwijderd: %(evidence)s"),
+    LogEntry.Action.ACCESS: _("bewijsstuk geopend: %(evidence)s"),
+}
 
 
 def field_label(model, name: str) -> str:
@@ -79,8 +87,8 @@ def _shown(field, value) -> str:
         return str(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    if field.many_to_one or field.one_to_one:
-        return _related_shown(field, value)
+    if (field.many_to_one or field.one_to_one) and hasattr(field, "target_field"):
+        return _related_shown(field, value)  # not a generic relation: logged as its text
     try:
         if isinstance(field, models.DateTimeField):
             moment = datetime.datetime.fromisoformat(str(value))
@@ -309,8 +317,14 @@ class AuditLogEntryAdmin(EntryDisplay, admin.ModelAdmin):
             or (model_admin and model_admin.has_view_permission(request, obj))
         ):
             raise PermissionDenied
+        # The record's own entries, and those of the evidence added to or removed from it.
+        evidence = ContentType.objects.get_for_model(apps.get_model("kpis", "Evidence"))
+        record_label = f"{model._meta.app_label}.{model._meta.model_name}:{object_pk}"
         entries = (
-            LogEntry.objects.filter(content_type=content_type, object_pk=object_pk)
+            LogEntry.objects.filter(
+                Q(content_type=content_type, object_pk=object_pk)
+                | Q(content_type=evidence, additional_data__record=record_label)
+            )
             .select_related("actor", "content_type")
             .order_by("-timestamp", "-pk")
         )
@@ -331,7 +345,11 @@ class AuditLogEntryAdmin(EntryDisplay, admin.ModelAdmin):
             "rows": [
                 {
                     "entry": entry,
-                    "action": self.action_label(entry),
+                    "action": (
+                        EVIDENCE_ACTIONS[entry.action] % {"evidence": entry.object_repr}
+                        if entry.content_type_id == evidence.pk and content_type != evidence
+                        else self.action_label(entry)
+                    ),
                     "who": self.who(entry),
                     "path": self.path_label(entry),
                     "changes": change_rows(entry),

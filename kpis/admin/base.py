@@ -29,6 +29,7 @@ from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 
 from kpis import cells, year_policy
+from kpis.admin.evidence import EvidenceInline
 from kpis.closing import check_changes_to_closed_figures
 from kpis.models import ClosedYearError, Organisation, Registration
 from kpis.resources import formats
@@ -286,6 +287,10 @@ class ReportDatedAdmin(admin.ModelAdmin):
     @property
     def date_hierarchy(self):
         return self.model.report_date_field
+
+    def get_inlines(self, request, obj):
+        # Every registration can carry evidence (files, links); see kpis/admin/evidence.py.
+        return [*super().get_inlines(request, obj), EvidenceInline]
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -9,6 +9,7 @@ from .base import ClosedYearError, Registration, ReportDated
 from .closing import ClosedYear, YearReopening
 from .communication import Channel, ChannelPost, ChannelStatistic, Publication
 from .digital import InformationPoint
+from .evidence import Evidence
 from .imports import ImportBatch
 from .jobs import TransportImportJob
 from .network import Network
@@ -23,6 +24,7 @@ __all__ = [
     "Channel",
     "ClosedYear",
     "ClosedYearError",
+    "Evidence",
     "ImportBatch",
     "YearReopening",
     "ChannelPost",

@@ -28,4 +28,9 @@ class Command(BaseCommand):
         if options["verbosity"] >= 2:
             for label, count in manifest["counts"].items():
                 self.stdout.write(f"  {label}: {count}")
-        self.stdout.write(self.style.SUCCESS(f"{total} records geschreven naar '{output}'."))
+        for name in manifest["missing_files"]:
+            self.stderr.write(f"Bestand van een bewijsstuk ontbreekt in de opslag: {name}")
+        files = manifest["files"]
+        self.stdout.write(
+            self.style.SUCCESS(f"{total} records en {files} bestanden geschreven naar '{output}'.")
+        )
