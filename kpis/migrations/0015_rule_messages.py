@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kpis", "0013_network"),
+        ("kpis", "0014_evidence"),
     ]
 
     operations = [
