@@ -25,6 +25,10 @@ D = datetime.date
 # Check constraints that are about the record as a whole, not one field a person fills in.
 NOT_ON_A_FIELD = {
     "network_single_row": "the row's id: a second network, not a value in the form",
+    "evidence_file_or_link": "two fields together; clean() says which is missing",
+    "evidence_file_has_details": "type, size and checksum are set by the upload, not typed",
+    # Could be a FieldCheck on ``url``; left as it is while evidence is someone else's work.
+    "evidence_link_is_web_address": "the URL field's own validator reports it first",
 }
 
 
