@@ -74,8 +74,9 @@ class Figure:
     ``model`` is the registration type it reads, restricted by ``filter``. The year
     comes from ``date_field`` (default: the model's own ``report_date_field``).
     For ``SUM``/``AVERAGE``/``MAX`` ``field`` is the number read; for ``COUNT`` a
-    ``field`` means "count distinct values of this field". ``STOCK`` counts records
-    with ``date_field`` on or before 31 December and ``end_field`` empty or after it.
+    ``field`` means "count distinct values of this field". ``STOCK`` counts the
+    records open on 31 December by the model's ``stock`` rule (``StockRule``; it sets
+    ``end_field``).
     ``MAX`` reports the record with the highest ``field`` and its ``title_field``.
     ``admin_params`` narrow the admin list behind the figure for staff; left out, they
     follow from ``filter`` (``Q(kind__slug="advies")`` gives ``kind__slug__exact=advies``);
@@ -101,6 +102,12 @@ class Figure:
     section_title: str | None = None
 
     def __post_init__(self):
+        if self.kind == Kind.STOCK and self.model is not None:
+            # The model's stock rule says when a record is open (``StockRule``).
+            rule = self.model.stock
+            if self.date_field not in (None, rule.start):
+                raise ValueError(f"{self.key}: a stock counts from {rule.start}")
+            object.__setattr__(self, "end_field", rule.end)
         if self.admin_params is None:
             object.__setattr__(self, "admin_params", admin_params_of(self.filter))
 
@@ -375,7 +382,6 @@ def static_figures(
             kind=Kind.STOCK,
             unit=Unit.COUNT,
             model=InformationPoint,
-            end_field="closed_on",
             admin_year_param="open_at_end_of",
             definition=_(
                 "Aantal informatiepunten dat op 31 december open is: geopend op of voor die dag "

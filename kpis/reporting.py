@@ -455,39 +455,34 @@ def _flow_values(
 
 
 def _stock_values(figure: Figure, values, years: set[int], until, last_day) -> None:
-    """Level on 31 December: opened up to and including the year minus closed by then
-    (with ``until``: the level on that day)."""
-    model, start, end = figure.model, figure.year_field, figure.end_field
-    opened = {}
+    """Level on 31 December (with ``until``: on that day) by the model's stock rule
+    (``StockRule``): records started by then minus those ended by then, counted per
+    year in two grouped queries."""
+    rule = figure.model.stock
+    started = {}
     for year, n, last in (
-        _by_year(model, start, until)
+        _by_year(figure.model, rule.start, until)
         .filter(figure.filter)
-        .annotate(n=Count("pk"), last=Max(start))
+        .annotate(n=Count("pk"), last=Max(rule.start))
         .values_list("report_year", "n", "last")
     ):
-        opened[year] = n
+        started[year] = n
         _note_last_day(last_day, last)
-    closed = dict(
-        _by_year(model, end, until)
+    ended = dict(
+        _by_year(figure.model, rule.end, until)
         .filter(figure.filter)
         .annotate(n=Count("pk"))
         .values_list("report_year", "n")
     )
-    years.update(opened)
-    values[figure.key]["opened"] = opened
-    values[figure.key]["closed"] = closed
+    years.update(started)
+    values[figure.key]["started"] = started
+    values[figure.key]["ended"] = ended
 
 
 def _fill_stock(figure: Figure, values, years: set[int]) -> None:
     events = values[figure.key]
-    opened, closed = events.pop("opened"), events.pop("closed")
-    if not opened:
-        return
-    first = min(opened)
-    for year in sorted(y for y in years if y >= first):
-        events[year] = sum(n for y, n in opened.items() if y <= year) - sum(
-            n for y, n in closed.items() if y <= year
-        )
+    started, ended = events.pop("started"), events.pop("ended")
+    events.update(figure.model.stock.level_at_year_ends(started, ended, years))
 
 
 def _max_values(figure: Figure, values, details, years: set[int], until) -> None:

@@ -1,12 +1,11 @@
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kpis.models.base import (
-    END_BEFORE_START,
+    FieldCheck,
     FigureReference,
     Registration,
     end_not_before_start,
@@ -14,12 +13,6 @@ from kpis.models.base import (
 from kpis.models.organisations import FigureReferenceSlugManager
 
 DECIDED_BEFORE_SUBMITTED = _("Het besluit kan niet voor de indiening liggen.")
-
-
-def _check_end(instance, start: str, end: str, message=END_BEFORE_START):
-    start_value, end_value = getattr(instance, start), getattr(instance, end)
-    if start_value and end_value and end_value < start_value:
-        raise ValidationError({end: message})
 
 
 class Project(Registration):
@@ -65,10 +58,6 @@ class Project(Registration):
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        super().clean()
-        _check_end(self, "started_on", "ended_on")
 
 
 class Fund(FigureReference):
@@ -151,7 +140,8 @@ class ProjectApplication(Registration):
         ordering = ["-submitted_on", "title"]
         indexes = [models.Index(fields=["submitted_on"], name="application_date_idx")]
         constraints = [
-            models.CheckConstraint(
+            FieldCheck(
+                field="amount_requested",
                 condition=models.Q(amount_requested__isnull=True)
                 | models.Q(amount_requested__gte=0),
                 name="application_amount_non_negative",
@@ -167,10 +157,6 @@ class ProjectApplication(Registration):
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        super().clean()
-        _check_end(self, "submitted_on", "decided_on", DECIDED_BEFORE_SUBMITTED)
 
 
 class GuidedTrajectory(Registration):
@@ -209,7 +195,3 @@ class GuidedTrajectory(Registration):
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        super().clean()
-        _check_end(self, "started_on", "ended_on")

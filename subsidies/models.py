@@ -1,11 +1,16 @@
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models.base import Registration, ReportDatedQuerySet, non_negative
+from kpis.models.base import (
+    FieldCheck,
+    Registration,
+    ReportDatedQuerySet,
+    end_not_before_start,
+    non_negative,
+)
 from kpis.models.organisations import SlugNaturalKeyManager
 
 
@@ -111,38 +116,27 @@ class Subsidy(Registration):
         indexes = [models.Index(fields=["awarded_on", "status"], name="subsidy_awarded_idx")]
         constraints = [
             non_negative("amount", "subsidy_amount_non_negative"),
-            models.CheckConstraint(
+            FieldCheck(
+                field="awarded_on",
                 condition=~models.Q(status="awarded") | models.Q(awarded_on__isnull=False),
                 name="subsidy_awarded_has_date",
-                violation_error_message=_("Een toegekende subsidie heeft een toekenningsdatum."),
+                violation_error_message=_("Vul de datum van toekenning in."),
             ),
-            models.CheckConstraint(
+            FieldCheck(
+                field="awarded_on",
                 condition=models.Q(status="awarded") | models.Q(awarded_on__isnull=True),
                 name="subsidy_award_date_only_when_awarded",
                 violation_error_message=_(
                     "Alleen een toegekende subsidie heeft een toekenningsdatum."
                 ),
             ),
-            models.CheckConstraint(
-                condition=models.Q(awarded_on__isnull=True)
-                | models.Q(awarded_on__gte=models.F("applied_on")),
-                name="subsidy_awarded_not_before_applied",
-                violation_error_message=_("De toekenning kan niet voor de aanvraag liggen."),
+            end_not_before_start(
+                "applied_on",
+                "awarded_on",
+                "subsidy_awarded_not_before_applied",
+                _("De toekenning kan niet voor de aanvraag liggen."),
             ),
         ]
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        super().clean()
-        if self.status == self.Status.AWARDED and not self.awarded_on:
-            raise ValidationError({"awarded_on": _("Vul de datum van toekenning in.")})
-        if self.status != self.Status.AWARDED and self.awarded_on:
-            raise ValidationError(
-                {"awarded_on": _("Alleen een toegekende subsidie heeft een toekenningsdatum.")}
-            )
-        if self.awarded_on and self.applied_on and self.awarded_on < self.applied_on:
-            raise ValidationError(
-                {"awarded_on": _("De toekenning kan niet voor de aanvraag liggen.")}
-            )

@@ -1,8 +1,9 @@
 """Model validation tells a person, in Dutch, what is wrong and where; querysets read by rule.
 
 ``full_clean()`` is what the admin and the imports run: field validators, the model's
-``clean()`` (a message on the field), unique checks and, since Django 4.1, the
-``Meta.constraints`` (their ``violation_error_message``, as a non-field error).
+``clean()`` (rules that are no database constraint), unique checks and the
+``Meta.constraints``: a check constraint's ``violation_error_message`` on the field it is
+about (``kpis.models.rules.FieldCheck``), a unique constraint's for the record as a whole.
 """
 
 import datetime
@@ -304,13 +305,17 @@ def test_a_taken_organisation_code_says_so_in_dutch():
     ],
 )
 def test_model_validation_reports_each_constraint_with_its_message(name, setup):
-    """The same bad values the database refuses, caught before the database sees them."""
+    """The same bad values the database refuses, caught before the database sees them,
+    with the constraint's message on its field."""
     record = setup().in_memory()
     with pytest.raises(ValidationError) as exc:
         record.validate_constraints()
 
-    message = declared_constraints()[name].violation_error_message
-    assert str(message) in exc.value.message_dict[ALL]
+    constraint = declared_constraints()[name]
+    assert (
+        str(constraint.violation_error_message)
+        in exc.value.message_dict[getattr(constraint, "field", ALL)]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(declared_constraints()))
@@ -324,9 +329,7 @@ def test_every_constraint_has_a_message_of_its_own(name):
 
 def test_constraint_messages_are_dutch_and_specific():
     messages = {name: str(c.violation_error_message) for name, c in declared_constraints().items()}
-    assert messages["subsidy_awarded_has_date"] == (
-        "Een toegekende subsidie heeft een toekenningsdatum."
-    )
+    assert messages["subsidy_awarded_has_date"] == "Vul de datum van toekenning in."
     assert messages["transport_month_starts_on_first"] == (
         "Een maandtotaal staat op de eerste dag van de maand."
     )
@@ -343,7 +346,7 @@ def test_a_target_year_outside_2000_2100_is_refused_with_a_dutch_message():
     record = changed(f.make_target(), year=1900)
     with pytest.raises(ValidationError) as exc:
         record.validate_constraints()
-    assert exc.value.message_dict == {ALL: ["Kies een jaar tussen 2000 en 2100."]}
+    assert exc.value.message_dict == {"year": ["Kies een jaar tussen 2000 en 2100."]}
     with pytest.raises(ValidationError) as exc:
         record.full_clean()
     assert exc.value.message_dict["year"] == ["Kies een jaar tussen 2000 en 2100."]

@@ -3,12 +3,12 @@
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .base import (
+    FieldCheck,
     FigureReference,
     Registration,
     ReportDatedQuerySet,
@@ -128,41 +128,31 @@ class Training(Registration):
         indexes = [models.Index(fields=["held_on"], name="training_date_idx")]
         constraints = [
             non_negative("participants", "training_participants_non_negative"),
-            models.CheckConstraint(
+            FieldCheck(
+                field="evaluation_score",
                 condition=models.Q(evaluation_score__isnull=True)
                 | models.Q(evaluation_score__gte=1, evaluation_score__lte=10),
                 name="training_score_within_scale",
                 violation_error_message=_("Het evaluatiecijfer ligt tussen 1 en 10."),
             ),
-            models.CheckConstraint(
+            FieldCheck(
+                field="respondents",
                 condition=models.Q(respondents__isnull=True)
                 | models.Q(respondents__lte=models.F("participants")),
                 name="training_respondents_not_above_participants",
                 violation_error_message=_("Er kunnen niet meer respondenten dan deelnemers zijn."),
             ),
-            models.CheckConstraint(
+            FieldCheck(
+                field="respondents",
                 condition=models.Q(evaluation_score__isnull=True)
                 | models.Q(respondents__isnull=False, respondents__gte=1),
                 name="training_score_needs_respondents",
-                violation_error_message=_(
-                    "Een evaluatiecijfer vraagt om het aantal respondenten (minstens 1)."
-                ),
+                violation_error_message=_("Vul in hoeveel deelnemers de evaluatie invulden."),
             ),
         ]
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        super().clean()
-        if self.evaluation_score is not None and not self.respondents:
-            raise ValidationError(
-                {"respondents": _("Vul in hoeveel deelnemers de evaluatie invulden.")}
-            )
-        if self.respondents is not None and self.respondents > (self.participants or 0):
-            raise ValidationError(
-                {"respondents": _("Er kunnen niet meer respondenten dan deelnemers zijn.")}
-            )
 
 
 class KnowledgeCircleQuerySet(ReportDatedQuerySet):
@@ -221,13 +211,6 @@ class KnowledgeCircle(Registration):
         # Its meetings go with it: none of them may lie in a closed year either.
         ensure_years_open(self.meetings.report_years())
         return super().delete(*args, **kwargs)
-
-    def clean(self):
-        super().clean()
-        if self.started_on and self.ended_on and self.ended_on < self.started_on:
-            raise ValidationError(
-                {"ended_on": _("De einddatum mag niet voor de begindatum liggen.")}
-            )
 
 
 class KnowledgeCircleMeeting(Registration):

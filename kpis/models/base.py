@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from kpis import year_policy
 from kpis.year_policy import ClosedYearError, closed_year_message, ensure_years_open
 
-__all__ = ["ClosedYearError", "closed_year_message", "ensure_years_open"]
+from .rules import FieldCheck, StockRule
+
+__all__ = [
+    "ClosedYearError",
+    "FieldCheck",
+    "StockRule",
+    "closed_year_message",
+    "ensure_years_open",
+]
 
 
 class FigureReferenceQuerySet(models.QuerySet):
@@ -276,18 +284,20 @@ class Registration(ReportDated):
 END_BEFORE_START = _("De einddatum mag niet voor de begindatum liggen.")
 
 
-def end_not_before_start(start: str, end: str, name: str, message=END_BEFORE_START):
-    """A named database constraint: an optional end date is never before the start date."""
-    return models.CheckConstraint(
-        condition=models.Q(**{f"{end}__isnull": True})
-        | models.Q(**{f"{end}__gte": models.F(start)}),
-        name=name,
-        violation_error_message=message,
-    )
+def end_not_before_start(
+    start: str, end: str, name: str, message=END_BEFORE_START, *, end_required: bool = False
+) -> FieldCheck:
+    """ "End >= start" as one named database constraint, reported on the end field. An
+    empty end passes (still running), unless the end is required (its column NOT NULL).
+    """
+    later = models.Q(**{f"{end}__gte": models.F(start)})
+    condition = later if end_required else models.Q(**{f"{end}__isnull": True}) | later
+    return FieldCheck(field=end, condition=condition, name=name, violation_error_message=message)
 
 
-def non_negative(field: str, name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
+def non_negative(field: str, name: str) -> FieldCheck:
+    return FieldCheck(
+        field=field,
         condition=models.Q(**{f"{field}__gte": 0}),
         name=name,
         violation_error_message=_("Dit getal mag niet negatief zijn."),

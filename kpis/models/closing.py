@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .rules import FieldCheck
+
 
 class ClosedYear(models.Model):
     """A closed report year, with the figures as they were published.
@@ -113,7 +115,8 @@ class YearReopening(models.Model):
         verbose_name_plural = _("heropende jaren")
         ordering = ["-reopened_at"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheck(
+                field="reason",
                 condition=~models.Q(reason=""),
                 name="reopening_has_reason",
                 violation_error_message=_("Geef een reden voor het heropenen."),

@@ -2,43 +2,35 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce, Lower, Trim
+from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext_lazy as _
 
-from .base import Registration, ReportDatedQuerySet, end_not_before_start
+from .base import Registration, ReportDatedQuerySet, StockRule, end_not_before_start
+
+STOCK = StockRule(start="opened_on", end="closed_on")
+"""A point counts in the stock from its opening day up to, not including, its closing day."""
 
 
 class InformationPointQuerySet(ReportDatedQuerySet):
     def open_on(self, day: datetime.date):
         """Points open at the end of ``day``: a stock, not a flow."""
-        return self.filter(opened_on__lte=day).filter(
-            models.Q(closed_on__isnull=True) | models.Q(closed_on__gt=day)
-        )
+        return self.filter(STOCK.open_on(day))
 
     def open_during(self, year: int):
         """Points open on at least one day of ``year``."""
-        return self.filter(opened_on__lt=datetime.date(year + 1, 1, 1)).filter(
-            models.Q(closed_on__isnull=True) | models.Q(closed_on__gt=datetime.date(year, 1, 1))
-        )
+        return self.filter(STOCK.open_during(year))
 
     def sharing_location_in(self, year: int):
         """Points open in ``year`` at the same time as another point at the same location
         (compared without case and surrounding spaces): most likely one point registered
-        twice, counted twice in the stock. A point is open from its opening day up to,
-        not including, its closing day."""
-        outer_end = Coalesce(models.OuterRef("closed_on"), models.Value(datetime.date.max))
+        twice, counted twice in the stock."""
         others = (
             InformationPoint.objects.open_during(year)
             .annotate(place=Lower(Trim("location")))
             .filter(place=Lower(Trim(models.OuterRef("location"))))
             .exclude(pk=models.OuterRef("pk"))
-            .filter(opened_on__lt=outer_end)
-            .filter(
-                models.Q(closed_on__isnull=True)
-                | models.Q(closed_on__gt=models.OuterRef("opened_on"))
-            )
+            .filter(STOCK.overlapping(models.OuterRef(STOCK.start), models.OuterRef(STOCK.end)))
         )
         return self.open_during(year).filter(models.Exists(others))
 
@@ -62,6 +54,8 @@ class InformationPoint(Registration):
         _("gesloten op"), null=True, blank=True, help_text=_("Leeg zolang het punt open is.")
     )
 
+    stock = STOCK
+
     objects = InformationPointQuerySet.as_manager()
 
     class Meta:
@@ -70,15 +64,13 @@ class InformationPoint(Registration):
         ordering = ["name"]
         indexes = [models.Index(fields=["opened_on", "closed_on"], name="ido_open_idx")]
         constraints = [
-            end_not_before_start("opened_on", "closed_on", "ido_closed_not_before_opened")
+            end_not_before_start(
+                STOCK.start,
+                STOCK.end,
+                "ido_closed_not_before_opened",
+                _("De sluitingsdatum mag niet voor de openingsdatum liggen."),
+            )
         ]
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        super().clean()
-        if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
-            raise ValidationError(
-                {"closed_on": _("De sluitingsdatum mag niet voor de openingsdatum liggen.")}
-            )

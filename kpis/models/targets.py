@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kpis import year_policy
 
-from .base import YearGuardedQuerySet, non_negative
+from .base import FieldCheck, YearGuardedQuerySet, non_negative
 
 
 class Target(models.Model):
@@ -52,7 +52,8 @@ class Target(models.Model):
                 name="target_unique_per_key_and_year",
                 violation_error_message=_("Voor deze figuur is in dit jaar al een streefwaarde."),
             ),
-            models.CheckConstraint(
+            FieldCheck(
+                field="year",
                 condition=models.Q(year__gte=2000, year__lte=2100),
                 name="target_year_plausible",
                 violation_error_message=_("Kies een jaar tussen 2000 en 2100."),

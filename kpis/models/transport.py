@@ -1,12 +1,11 @@
 """Interlibrary transport reservations (IBL)."""
 
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from .base import ReportDated, ReportDatedQuerySet
+from .base import FieldCheck, ReportDated, ReportDatedQuerySet
 from .network import SINGLE_ID, Network
 from .organisations import Organisation
 
@@ -121,17 +120,20 @@ class TransportReservation(ReportDated):
         ordering = ["-delivered_on", "origin", "destination"]
         indexes = [models.Index(fields=["delivered_on"], name="transport_date_idx")]
         constraints = [
-            models.CheckConstraint(
+            FieldCheck(
+                field="quantity",
                 condition=models.Q(quantity__gte=1),
                 name="transport_quantity_at_least_one",
                 violation_error_message=_("Het aantal reserveringen is minstens 1."),
             ),
-            models.CheckConstraint(
+            FieldCheck(
+                field="destination",
                 condition=~models.Q(origin=models.F("destination")),
                 name="transport_origin_differs_from_destination",
                 violation_error_message=_("Van- en naar-bibliotheek moeten verschillen."),
             ),
-            models.CheckConstraint(
+            FieldCheck(
+                field="delivered_on",
                 condition=models.Q(period="day") | models.Q(delivered_on__day=1),
                 name="transport_month_starts_on_first",
                 violation_error_message=_("Een maandtotaal staat op de eerste dag van de maand."),
@@ -140,17 +142,6 @@ class TransportReservation(ReportDated):
 
     def __str__(self):
         return f"{self.origin} → {self.destination}: {self.quantity} ({self.delivered_on:%d-%m-%Y})"
-
-    def clean(self):
-        super().clean()
-        if self.origin_id and self.origin_id == self.destination_id:
-            raise ValidationError(
-                {"destination": _("Van- en naar-bibliotheek moeten verschillen.")}
-            )
-        if self.period == self.Period.MONTH and self.delivered_on and self.delivered_on.day != 1:
-            raise ValidationError(
-                {"delivered_on": _("Een maandtotaal staat op de eerste dag van de maand.")}
-            )
 
 
 class TransportMonthTotal(models.Model):

@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import operator
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connections, models, router
-from django.db.models import CheckConstraint, F, Q, UniqueConstraint
+from django.db.models import CheckConstraint, UniqueConstraint
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst, get_text_list
@@ -206,81 +205,6 @@ def _comparable(value):
     return value.pk if isinstance(value, models.Model) else value
 
 
-# --- constraints, checked in memory ---------------------------------------------------
-
-
-class _NotInMemory(Exception):
-    """A constraint condition this module cannot evaluate; the database checks it."""
-
-
-_COMPARISONS = {
-    "exact": operator.eq,
-    "gt": operator.gt,
-    "gte": operator.ge,
-    "lt": operator.lt,
-    "lte": operator.le,
-}
-
-
-def condition_holds(condition: Q, values: dict) -> bool | None:
-    """Evaluate a ``CheckConstraint`` condition on values, with SQL's NULL logic.
-
-    Returns True, False or None (unknown: a comparison with NULL), as the database
-    would; a CHECK constraint is only violated by False. Supports the lookups our
-    constraints use (comparisons, ``isnull``, ``F()``) and raises ``_NotInMemory``
-    for anything else.
-    """
-    results = []
-    for child in condition.children:
-        if isinstance(child, Q):
-            results.append(condition_holds(child, values))
-        else:
-            results.append(_lookup_holds(*child, values))
-    if condition.connector == Q.AND:
-        result = False if False in results else None if None in results else True
-    elif condition.connector == Q.OR:
-        result = True if True in results else None if None in results else False
-    else:
-        raise _NotInMemory(condition.connector)
-    if condition.negated and result is not None:
-        result = not result
-    return result
-
-
-def _lookup_holds(path: str, expected, values: dict) -> bool | None:
-    name, _sep, lookup = path.partition("__")
-    lookup = lookup or "exact"
-    if name not in values:
-        raise _NotInMemory(path)
-    if isinstance(expected, F):
-        if expected.name not in values:
-            raise _NotInMemory(path)
-        expected = values[expected.name]
-    elif hasattr(expected, "resolve_expression"):
-        raise _NotInMemory(path)
-    actual = values[name]
-    if lookup == "isnull":
-        return (actual is None) == bool(expected)
-    if lookup not in _COMPARISONS:
-        raise _NotInMemory(path)
-    if actual is None or expected is None:
-        return None
-    return _COMPARISONS[lookup](actual, expected)
-
-
-def _referenced_fields(condition: Q) -> set[str]:
-    names = set()
-    for child in condition.children:
-        if isinstance(child, Q):
-            names |= _referenced_fields(child)
-        else:
-            path, expected = child
-            names.add(path.split("__")[0])
-            if isinstance(expected, F):
-                names.add(expected.name)
-    return names
-
-
 class UniqueCheck:
     """One set of fields whose values no two records may share."""
 
@@ -401,8 +325,8 @@ class BnfResource(resources.ModelResource):
         self.attnames = {}  # field name or attname -> attname, for constraint conditions
         for field in model._meta.concrete_fields:
             self.attnames[field.name] = self.attnames[field.attname] = field.attname
-        self.check_constraints = [
-            (constraint, _referenced_fields(constraint.condition))
+        self.check_constraints_declared = [
+            constraint
             for constraint in model._meta.constraints
             if isinstance(constraint, CheckConstraint)
         ]
@@ -614,7 +538,7 @@ class BnfResource(resources.ModelResource):
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         failed = {name for name in errors if name != NON_FIELD_ERRORS}
-        for check in (self.check_unique, self.check_constraints_in_memory):
+        for check in (self.check_unique, self.check_constraints):
             try:
                 check(instance, failed)
             except ValidationError as error:
@@ -693,22 +617,19 @@ class BnfResource(resources.ModelResource):
                 if others.exists():
                     raise check.message(instance)
 
-    def check_constraints_in_memory(self, instance, failed):
-        """The model's check constraints, without a query per row and constraint."""
-        for constraint, names in self.check_constraints:
-            if names & failed:
-                continue
+    def check_constraints(self, instance, failed):
+        """The model's check constraints, as ``full_clean()`` checks them: each on its own
+        field (``kpis.models.rules.FieldCheck``), evaluated in Python, so without a query
+        per row and constraint."""
+        using = router.db_for_write(self._meta.model)
+        errors = {}
+        for constraint in self.check_constraints_declared:
             try:
-                values = {name: getattr(instance, self.attnames[name]) for name in names}
-                holds = condition_holds(constraint.condition, values) is not False
-            except (_NotInMemory, KeyError):
-                using = router.db_for_write(self._meta.model)
                 constraint.validate(self._meta.model, instance, exclude=failed, using=using)
-                continue
-            if not holds:
-                raise ValidationError(
-                    constraint.get_violation_error_message(), code=constraint.violation_error_code
-                )
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     # -- saving ---------------------------------------------------------------------------
 
