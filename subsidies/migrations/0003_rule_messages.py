@@ -1,4 +1,4 @@
-"""One message per rule (see kpis 0015_rule_messages); no change in the database."""
+"""One message per rule (see kpis 0016_rule_messages); no change in the database."""
 
 from django.db import migrations, models
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kpis", "0014_evidence"),
+        ("kpis", "0015_import_batch_any_type"),
     ]
 
     operations = [
