@@ -42,7 +42,7 @@ from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
 from kpis import audit, year_policy
-from kpis.models import ImportBatch, ImportBatchRow
+from kpis.models import Evidence, ImportBatch, ImportBatchRow
 from kpis.transport_import import DatabaseBusy, _busy_message, _waiting_for_locks
 from kpis.year_policy import ensure_years_open
 
@@ -220,6 +220,13 @@ def undo_batch(batch: ImportBatch) -> int:
             if changed:
                 raise UndoRefused(changed_message(changed))
             for key in _batch_keys():
+                # Their evidence first (the raw DELETE below sends no signals); through
+                # the ORM, so the stored files go when this commits.
+                rows = key.model._base_manager.filter(**{key.name: batch.pk}).values("pk")
+                Evidence.objects.filter(
+                    content_type=ContentType.objects.get_for_model(key.model),
+                    object_id__in=rows,
+                ).delete()
                 # Not one by one through Django's collector: a million transport rows.
                 table, column = quote(key.model._meta.db_table), quote(key.column)
                 cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [batch.pk])

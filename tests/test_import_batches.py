@@ -201,3 +201,20 @@ def test_transport_undo_follows_the_same_rule_for_a_row_changed_since(coordinato
 
     assert "1 rij(en) van deze import zijn daarna nog gewijzigd" in response.content.decode()
     assert batch.transport_rows.count() == rows
+
+
+def test_undoing_a_transport_batch_takes_the_evidence_of_its_rows_along(
+    coordinator_client,
+    libraries,  # noqa: F811
+):
+    from kpis.models import Evidence
+    from tests.factories import make_evidence
+
+    batch = import_rows(VALID_ROWS, "transport.csv")
+    make_evidence(record=batch.transport_rows.first())
+    kept = make_evidence()  # another record's
+
+    response = coordinator_client.post(undo_url(batch))
+
+    assert response.status_code == 302
+    assert list(Evidence.objects.all()) == [kept]
