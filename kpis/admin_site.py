@@ -169,6 +169,8 @@ class BnfAdminSite(admin.AdminSite):
         latest = []
         for entry in entries:
             model = entry.content_type.model_class()
+            if model is None:  # a type since removed from the code
+                continue
             try:
                 url = reverse(f"{self.name}:{_url_name(model)}_change", args=[entry.object_pk])
             except NoReverseMatch:
