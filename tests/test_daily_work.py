@@ -301,3 +301,11 @@ def test_adding_an_inline_row_reads_well(client, adviser_user):
 
     assert "Bijeenkomst kenniskring toevoegen" in page.content.decode()
     assert "Nog een Bijeenkomst" not in page.content.decode()
+
+
+def test_one_row_is_one_row(client, coordinator_user):
+    make_channel_post()
+
+    page = client_for(client, coordinator_user).get(reverse("admin:kpis_channelpost_changelist"))
+
+    assert "Totaal (1 rij)" in page.content.decode()

@@ -20,7 +20,7 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.formats import number_format
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
@@ -319,7 +319,8 @@ class ReportDatedAdmin(admin.ModelAdmin):
             elif label_at is None and column != "action_checkbox":
                 label_at = index
         count = number_format(totals["rows"], use_l10n=True, force_grouping=True)
-        label = gettext("Totaal (%(count)s rijen)") % {"count": count}
+        label = ngettext("Totaal (%(count)s rij)", "Totaal (%(count)s rijen)", totals["rows"])
+        label %= {"count": count}
         if label_at is not None:
             cells[label_at] = {"text": label, "css": "total-label"}
         return cells
