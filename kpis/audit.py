@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import re
+import functools
 import uuid
 from contextvars import ContextVar
 
@@ -64,10 +64,6 @@ PATH_LABELS = {
 AUDITED_APPS = ("kpis", "projects", "subsidies")
 # Fields every save changes; the entry's own timestamp already says when.
 UNTRACKED_FIELDS = ("created_at", "updated_at")
-
-# A view whose URL name ends like this imports a file (django-import-export's
-# "<app>_<model>_import" and "_process_import", and the fast transport import).
-IMPORT_URL_NAME = re.compile(r"(^|_)(process_)?import$")
 
 _context: ContextVar[dict | None] = ContextVar("bnf_audit_context", default=None)
 # Who and from where, for entries written in bulk (django-auditlog's own context value
@@ -162,6 +158,17 @@ def audit_context(path: str, *, actor=None, **details):
         if origin_token is not None:
             _origin.reset(origin_token)
         _context.reset(token)
+
+
+def imports_files(view):
+    """Mark a view that imports a file: what it writes is logged as coming by import."""
+
+    @functools.wraps(view)
+    def importing(*args, **kwargs):
+        with audit_context(IMPORT):
+            return view(*args, **kwargs)
+
+    return importing
 
 
 def command_context(command: str, actor=None):
@@ -499,6 +506,6 @@ class AuditMiddleware(AuditlogMiddleware):
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
         if match and match.namespace == "admin":
-            path = IMPORT if IMPORT_URL_NAME.search(match.url_name or "") else ADMIN
-            _context.set({"path": path})
+            # An import view says so itself (``imports_files``); the rest is the admin.
+            _context.set({"path": ADMIN})
         return None

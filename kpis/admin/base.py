@@ -28,7 +28,7 @@ from import_export.forms import ImportForm as PackageImportForm
 from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 
-from kpis import cells, year_policy
+from kpis import audit, cells, year_policy
 from kpis.admin.evidence import EvidenceInline
 from kpis.closing import check_changes_to_closed_figures
 from kpis.models import ClosedYearError, Organisation, Registration
@@ -514,6 +514,11 @@ class ImportExportAdmin(ImportExportMixin):
             % {"error": type(e).__name__},
         )
 
+    @audit.imports_files
+    def process_import(self, request, **kwargs):
+        return super().process_import(request, **kwargs)
+
+    @audit.imports_files
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse):

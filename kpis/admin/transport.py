@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kpis import cells, jobs, transport_import
+from kpis import audit, cells, jobs, transport_import
 from kpis.models import TransportImportJob, TransportReservation
 
 from .base import LibraryListFilter, ReportDatedAdmin, ReportYearFilter
@@ -148,6 +148,7 @@ class TransportReservationAdmin(ReportDatedAdmin):
             *super().get_urls(),
         ]
 
+    @audit.imports_files
     def import_view(self, request):
         """Upload a file; all rows are stored as one batch, or none and every error shown."""
         if not self.has_add_permission(request):
