@@ -423,40 +423,38 @@ def _missing_months(year: int, today: datetime.date) -> list[ChecklistItem]:
     due = _months_due(year, today)
     if not due:
         return []
-    items = []
-    covered = _website_months(year)
-    website = [m for m in due if m not in covered]
-    if website:
-        items.append(
-            ChecklistItem(
-                key="website.months_missing",
-                message=ngettext(
-                    "Geen websitestatistieken voor %(count)s maand van %(year)s: %(months)s",
-                    "Geen websitestatistieken voor %(count)s maanden van %(year)s: %(months)s",
-                    len(website),
-                )
-                % {"count": len(website), "year": year, "months": _month_list(website)},
-                count=len(website),
-                url=_changelist(ChannelStatistic, year=year, **_website_figure().admin_params),
-            )
+    website, transport = _website_months(year), _transport_months(year)
+    kinds = [
+        (
+            "website.months_missing",
+            [m for m in due if m not in website],
+            (
+                "Geen websitestatistieken voor %(count)s maand van %(year)s: %(months)s",
+                "Geen websitestatistieken voor %(count)s maanden van %(year)s: %(months)s",
+            ),
+            _changelist(ChannelStatistic, year=year, **_website_figure().admin_params),
+        ),
+        (
+            "transport.months_missing",
+            [m for m in due if m not in transport],
+            (
+                "Geen transportrijen voor %(count)s maand van %(year)s: %(months)s",
+                "Geen transportrijen voor %(count)s maanden van %(year)s: %(months)s",
+            ),
+            _changelist(TransportReservation, year=year),
+        ),
+    ]
+    return [
+        ChecklistItem(
+            key=key,
+            message=ngettext(singular, plural, len(missing))
+            % {"count": len(missing), "year": year, "months": _month_list(missing)},
+            count=len(missing),
+            url=url,
         )
-    delivered = _transport_months(year)
-    transport = [m for m in due if m not in delivered]
-    if transport:
-        items.append(
-            ChecklistItem(
-                key="transport.months_missing",
-                message=ngettext(
-                    "Geen transportrijen voor %(count)s maand van %(year)s: %(months)s",
-                    "Geen transportrijen voor %(count)s maanden van %(year)s: %(months)s",
-                    len(transport),
-                )
-                % {"count": len(transport), "year": year, "months": _month_list(transport)},
-                count=len(transport),
-                url=_changelist(TransportReservation, year=year),
-            )
-        )
-    return items
+        for key, missing, (singular, plural), url in kinds
+        if missing
+    ]
 
 
 def _website_figure() -> figures.Figure:
