@@ -101,11 +101,12 @@ class BnfAdminSite(admin.AdminSite):
     # --- the start page ----------------------------------------------------------------
 
     def index(self, request, extra_context=None):
+        base = self.each_context(request)
         context = {
-            **self.each_context(request),
+            **base,
             "title": self.index_title,
             "subtitle": None,
-            "app_list": self.get_app_list(request),
+            "app_list": base["available_apps"],  # the groups, made once for the page
             "registration_types": self.registration_types(request),
             "latest": self.latest_registrations(request.user),
             **self.work_context(request),
