@@ -57,11 +57,14 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",  # Django's tasks API (backport): long imports run in the background
     "django_tasks_db",  # its queue in the database; `manage.py db_worker` runs it
-    # Audit trail: who changed what, when, and how (see kpis/audit.py and the README).
+    # Audit trail: who changed what, when, and how (see kpis/core/audit.py and the README).
     "kpis.apps.AuditTrailConfig",  # django-auditlog
     "kpis",
     "projects",
     "subsidies",
+    # Demo data and benchmarks (manage.py generate_demo_data, benchmark*): tools for
+    # developers and operators; no page, model or request ever imports them.
+    "kpis.dev",
 ]
 
 MIDDLEWARE = [
@@ -74,7 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Puts the user and the path ("admin", "import") on every audit log entry of a request.
-    "kpis.audit.AuditMiddleware",
+    "kpis.core.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A write the database refused for a closed year: a Dutch page (409), not a 500.
@@ -124,8 +127,8 @@ except ValueError as error:  # its message does not repeat the URL (nor its pass
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The yearly figures, the chart data and the anonymous pages (kpis.page_cache) are
-# cached under the database's data version (kpis.data_version), which triggers change on
+# The yearly figures, the chart data and the anonymous pages (kpis.core.page_cache) are
+# cached under the database's data version (kpis.core.data_version), which triggers change on
 # every committed write; so a per-process memory cache is always current.
 # BNF_CACHE_URL=redis://host:6379/1 shares one cache between the workers (needs the
 # `redis` extra): after a write one worker recomputes and the others wait for it (up to
@@ -248,7 +251,7 @@ TASKS = {
 BNF_IMPORT_JOB_ROWS = env_int("BNF_IMPORT_JOB_ROWS", 50000)
 # Both importers (admin and transport) refuse a file over this many bytes before reading
 # it (0: no limit), and an XLSX file with a part that unpacks to more than this (a
-# decompression bomb) before openpyxl opens it. See kpis/cells.py.
+# decompression bomb) before openpyxl opens it. See kpis/core/cells.py.
 BNF_IMPORT_MAX_BYTES = env_int("BNF_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 BNF_IMPORT_MAX_XLSX_PART_BYTES = env_int("BNF_IMPORT_MAX_XLSX_PART_BYTES", 100 * 1024 * 1024)
 # Where an uploaded file waits for the worker (shared by the app and the worker).
@@ -299,8 +302,8 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
-# Audit trail (django-auditlog): kpis.audit registers the models and fields. The
-# correlation id of the entries of one request or command is made by kpis.audit,
+# Audit trail (django-auditlog): kpis.core.audit registers the models and fields. The
+# correlation id of the entries of one request or command is made by kpis.core.audit,
 # never read from a header a client could set.
 AUDITLOG_CID_HEADER = None
 

@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from kpis.core.registration import ReportDated
+from kpis.core.roles import CLOSE_YEAR_PERMISSION
 from kpis.models import Network
-from kpis.models.base import ReportDated
-from kpis.roles import CLOSE_YEAR_PERMISSION
 
 # Apps whose models are about checking the work, not doing it: listed last.
 CONTROL_APPS = ("auditlog", "axes")
@@ -189,12 +189,12 @@ class BnfAdminSite(admin.AdminSite):
     def work_context(self, request) -> dict:
         """What is missing, and for a coordinator the year at a glance (the reporting
         layer; imported here so that loading the admin site does not need it)."""
-        from kpis import checklist, reporting
+        from kpis.reporting import aggregation, checklist
 
         context = {"missing": checklist.missing_for_adviser(request.user)}
         if request.user.has_perm(CLOSE_YEAR_PERMISSION):
             year = timezone.localdate().year
-            report = reporting.year_report(year)
+            report = aggregation.year_report(year)
             context.update(
                 coordinator=True,
                 year=year,

@@ -13,16 +13,10 @@ class KpisConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from kpis import (
-            audit,
-            closing,
-            data_version,
-            evidence,
-            figures,
-            transport_summary,
-            year_policy,
-        )
+        from kpis import evidence, transport_summary
+        from kpis.core import audit, data_version, year_policy
         from kpis.models import Target
+        from kpis.reporting import closing, figures
 
         audit.register_models()
         evidence.connect_signals()

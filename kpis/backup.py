@@ -66,7 +66,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from kpis import year_policy
+from kpis.core import year_policy
 
 FORMAT = "bnf-backup/1"
 OUR_APPS = ("kpis", "projects", "subsidies")

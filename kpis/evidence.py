@@ -5,7 +5,7 @@ download): a person sees evidence when they are active staff, may see evidence
 (``kpis.view_evidence``) and may see records of that kind; they add or remove it when
 they may (``kpis.add_evidence``/``kpis.delete_evidence``) and may change records of
 that kind. A closed year does not matter: evidence counts in no figure (see
-``kpis.year_policy``), so a late award letter can still be attached to a published
+``kpis.core.year_policy``), so a late award letter can still be attached to a published
 year's record. The roles get these permissions in migration ``0014_evidence``.
 
 A stored file is removed when its row is deleted, after the transaction commits (a

@@ -45,7 +45,7 @@ PROGRESS_EVERY = 5_000
 """Rows between two progress reports of the import to the job."""
 PROGRESS_SECONDS = 1.0
 """At most one progress update of the job row per this many seconds: each write to a
-``kpis`` table changes the data version (``kpis.data_version``), and with it the cached
+``kpis`` table changes the data version (``kpis.core.data_version``), and with it the cached
 figures and pages, so a million-row import should not write its progress 200 times."""
 SIDE_LOCK_TIMEOUT_MS = 200
 

@@ -8,7 +8,7 @@ raced a form, an admin action on a closed year's rows).
 
 from django.shortcuts import render
 
-from kpis import year_policy
+from kpis.core import year_policy
 from kpis.models.network import identity_per_request
 
 

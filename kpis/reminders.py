@@ -2,10 +2,10 @@
 
 ``send_reminders`` mails every adviser (the group Adviseur) who registered nothing for
 ``BNF_REMINDER_DAYS`` days: no new record in the audit trail with them as its author
-(``kpis.audit``; an import counts through its import batch). At most one reminder per
+(``kpis.core.audit``; an import counts through its import batch). At most one reminder per
 that many days, so cron may run it daily. ``send_digests`` mails the coordinators (the
 group Coördinator) an overview of last month: what was registered per type, what is
-missing (``kpis.checklist``) and the figures against their targets; once per month per
+missing (``kpis.reporting.checklist``) and the figures against their targets; once per month per
 coordinator, however often it runs. ``manage.py send_reminders`` runs both.
 
 Everyone can switch either mail off (``NotificationPreference``, the page "Meldingen");
@@ -33,9 +33,9 @@ from django.utils.dates import MONTHS
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from kpis import checklist
+from kpis.core.roles import ADVISER, COORDINATOR
 from kpis.models import ImportBatch, NotificationPreference, ReportDated
-from kpis.roles import ADVISER, COORDINATOR
+from kpis.reporting import checklist
 
 logger = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ One function, ``import_transport``, serves the admin upload ("Snel importeren") 
 ``manage.py import_transport``. It is all-or-nothing: every row is checked first and
 every problem is reported (row, column, Dutch message); only a file without a single
 error is written, in one transaction, as one ``ImportBatch`` that can be undone as a
-whole (``kpis.import_batches.undo_batch``).
+whole (``kpis.core.import_batches.undo_batch``).
 
 The file
 --------
-Read by ``kpis.cells``, as the admin's other imports are: the first sheet of an
+Read by ``kpis.core.cells``, as the admin's other imports are: the first sheet of an
 ``.xlsx`` file, or a CSV file (UTF-8 with or without BOM, UTF-16, or Windows-1252; the
 encoding read is in ``ImportResult.encoding``) whose delimiter, ``,``, ``;`` or a tab,
 is read from the header line; at most ``BNF_IMPORT_MAX_BYTES``; XLSX formulas, NUL
@@ -83,10 +83,10 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kpis import cells, year_policy
-from kpis.cells import FileRefused
+from kpis.core import cells, year_policy
+from kpis.core.cells import FileRefused
+from kpis.core.year_policy import ImplausibleDateError, ensure_years_open
 from kpis.models import ClosedYear, ClosedYearError, ImportBatch, Organisation, TransportReservation
-from kpis.year_policy import ImplausibleDateError, ensure_years_open
 
 logger = logging.getLogger(__name__)
 
@@ -361,17 +361,17 @@ def _years() -> tuple[int, int]:
 
 
 def parse_day(value) -> datetime.date:
-    """A delivery date (``kpis.cells.parse_date``) in ``_years()``."""
+    """A delivery date (``kpis.core.cells.parse_date``) in ``_years()``."""
     return cells.parse_date(value, years=_years())
 
 
 def parse_month(value) -> datetime.date:
-    """A month (``kpis.cells.parse_month``) in ``_years()``: its first day."""
+    """A month (``kpis.core.cells.parse_month``) in ``_years()``: its first day."""
     return cells.parse_month(value, years=_years())
 
 
 def parse_quantity(value) -> int:
-    """A whole number >= 1 in digits only (``kpis.cells.parse_whole_number``)."""
+    """A whole number >= 1 in digits only (``kpis.core.cells.parse_whole_number``)."""
     number = cells.parse_whole_number(value, minimum=1, maximum=MAX_QUANTITY)
     if number is None:
         raise cells.CellError(_("Vul het aantal in."))
@@ -899,10 +899,9 @@ def export_csv_lines(rows, libraries: dict[int, str] | None = None) -> Iterator[
     through ``neutralise_formula``, once per distinct value: the rows only look up the
     finished cells.
     """
-    from kpis.exports import neutralise_formula
 
     def cell(value) -> str:
-        return _csv_cell(neutralise_formula(str(value)))
+        return _csv_cell(cells.neutralise_formula(str(value)))
 
     if libraries is None:
         libraries = dict(Organisation.objects.values_list("pk", "code"))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kpis.admin.base import (
+from kpis.core.admin import (
     ADVISER_FILTER,
     ORGANISATIONS_FILTER,
     REGISTRATION_FIELDSET,
@@ -13,9 +13,8 @@ from kpis.admin.base import (
     ReportYearFilter,
     format_euro,
 )
-
-from .models import Fund, GuidedTrajectory, Project, ProjectApplication
-from .resources import (
+from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
+from projects.resources import (
     FundResource,
     GuidedTrajectoryResource,
     ProjectApplicationResource,

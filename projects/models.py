@@ -4,7 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models.base import (
+from kpis.core.registration import (
     FieldCheck,
     FigureReference,
     Registration,

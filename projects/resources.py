@@ -1,9 +1,8 @@
 """CSV/XLSX import and export of projects, applications and funds (see kpis.resources)."""
 
+from kpis.core.resources import BnfResource
 from kpis.resources import REGISTRATION
-from kpis.resources.base import BnfResource
-
-from .models import Fund, GuidedTrajectory, Project, ProjectApplication
+from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
 
 
 class FundResource(BnfResource):

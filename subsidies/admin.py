@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kpis.admin.base import (
+from kpis.core.admin import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
@@ -11,9 +11,8 @@ from kpis.admin.base import (
     ReportYearFilter,
     format_euro,
 )
-
-from .models import Funder, Subsidy
-from .resources import FunderResource, SubsidyResource
+from subsidies.models import Funder, Subsidy
+from subsidies.resources import FunderResource, SubsidyResource
 
 
 @admin.register(Funder)

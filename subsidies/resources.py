@@ -2,10 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from kpis.core.resources import BnfResource
 from kpis.resources import REGISTRATION
-from kpis.resources.base import BnfResource
-
-from .models import Funder, Subsidy
+from subsidies.models import Funder, Subsidy
 
 
 class FunderResource(BnfResource):

@@ -48,7 +48,7 @@ def roles(db):
     """
     from django.contrib.auth.models import Group
 
-    from kpis.roles import ROLES
+    from kpis.core.roles import ROLES
 
     if Group.objects.filter(name__in=ROLES).count() < len(ROLES):
         make_roles_as_the_migrations_do()

@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from kpis import audit, checklist, closing
+from kpis.core import audit
+from kpis.core.roles import ADVISER, COORDINATOR
 from kpis.models import (
     ChannelPost,
     ClosedYear,
@@ -26,7 +27,7 @@ from kpis.models import (
     TransportReservation,
     YearReopening,
 )
-from kpis.roles import ADVISER, COORDINATOR
+from kpis.reporting import checklist, closing
 from projects.models import Fund
 from subsidies.models import Funder, Subsidy
 from tests import factories

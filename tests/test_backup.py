@@ -14,9 +14,11 @@ from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError
 from django.db.models import QuerySet
 
-from kpis import audit, backup, closing
+from kpis import backup
+from kpis.core import audit
+from kpis.core.roles import ADVISER, COORDINATOR
 from kpis.models import ChannelPost, ClosedYear, ClosedYearError, Training
-from kpis.roles import ADVISER, COORDINATOR
+from kpis.reporting import closing
 from subsidies.models import Subsidy
 from tests.factories import (
     make_closed_year,

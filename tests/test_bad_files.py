@@ -366,7 +366,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
     path = tmp_path / "groot.csv"
     path.write_bytes(transport)
     monkeypatch.setattr(
-        "kpis.cells.records", lambda *a: pytest.fail("a file over the limit was read")
+        "kpis.core.cells.records", lambda *a: pytest.fail("a file over the limit was read")
     )
 
     message = admin_refuses(adviser_client, posts, "groot.csv")
@@ -466,7 +466,7 @@ def test_a_date_after_next_year_is_refused_by_the_database_at_confirmation(
     adviser_client, website, monkeypatch
 ):
     """Had the check in Python missed it, the database refuses it: a row error still."""
-    from kpis import year_policy
+    from kpis.core import year_policy
 
     content = POSTS.format(title="Later").replace("2022", str(datetime.date.today().year + 2))
     monkeypatch.setattr(year_policy, "ensure_plausible", lambda *args: None)

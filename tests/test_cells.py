@@ -1,4 +1,4 @@
-"""One reading of cells and files for both importers (``kpis.cells``).
+"""One reading of cells and files for both importers (``kpis.core.cells``).
 
 The admin's imports (django-import-export widgets) and the fast transport import call
 these same functions; here they are tested on their own. The files as the importers
@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from kpis import cells, transport_import
+from kpis import transport_import
+from kpis.core import cells
 from kpis.models import Organisation
 from tests.factories import make_organisation
 

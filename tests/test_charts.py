@@ -8,9 +8,9 @@ import pytest
 from django.core.cache import cache
 from django.db.models import Sum
 
-from kpis import charts, reporting
 from kpis.models import TransportReservation
 from kpis.models.transport import scope_conditions
+from kpis.reporting import aggregation, charts
 from subsidies.models import Subsidy
 from tests.factories import (
     make_channel,
@@ -38,7 +38,7 @@ def assert_accessible(chart: charts.Chart) -> None:
 
 
 def test_every_chart_of_the_demo_year_has_a_title_a_summary_and_a_table(demo_2021):
-    report = reporting.year_report(2021)
+    report = aggregation.year_report(2021)
     section_charts = charts.report_charts(report)
     assert len(section_charts) == len(report.sections)
     for chart in section_charts + [charts.figure_chart(item) for item in report.figures]:
@@ -63,7 +63,7 @@ def test_a_funder_or_channel_name_is_escaped_in_the_svg():
 
     channel = make_channel(slug="yammer", name="Yammer <b>", report_engagement=True)
     make_channel_post(channel=channel, published_on=datetime.date(2021, 3, 1), views=9)
-    svg = charts.communication_chart(reporting.year_report(2021)).svg
+    svg = charts.communication_chart(aggregation.year_report(2021)).svg
     assert "Yammer <b>" not in svg and "Yammer &lt;b&gt;" in svg
 
 
@@ -109,7 +109,7 @@ def test_the_chart_data_is_one_query_each_and_then_cached(django_assert_num_quer
         charts.transport_months(2021)
     with django_assert_num_queries(1):
         charts.subsidy_funders(2021)
-    report = reporting.year_report(2021)
+    report = aggregation.year_report(2021)
     with django_assert_num_queries(1):  # all section charts: the data version once
         charts.report_charts(report)
     make_transport(quantity=4)  # a write: a new data version, computed afresh
@@ -120,7 +120,7 @@ def test_the_chart_data_is_one_query_each_and_then_cached(django_assert_num_quer
 def test_a_figure_chart_shows_the_target_and_the_years():
     make_channel_post(channel=make_channel(slug="flip", name="Flip"))
     make_target(key="communication.posts.flip", year=2021, value=Decimal("4"))
-    item = reporting.year_report(2021)["communication.posts.flip"]
+    item = aggregation.year_report(2021)["communication.posts.flip"]
     chart = charts.figure_chart(item)
     assert_accessible(chart)
     assert "streefwaarde 4" in chart.svg and 'stroke-dasharray="6 4"' in chart.svg
@@ -131,7 +131,7 @@ def test_a_figure_chart_shows_the_target_and_the_years():
 def test_a_year_without_registrations_has_no_bars_at_zero():
     make_channel_post(published_on=datetime.date(2021, 3, 1))
     make_target(key="subsidies.awarded", year=2022, value=Decimal("8"))
-    report = reporting.year_report(2022)
+    report = aggregation.year_report(2022)
     assert not report.has_records
     chart = charts.figure_chart(report["subsidies.awarded"])
     assert "2022: nog geen registraties" in chart.summary

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from kpis import checklist
+from kpis.core.roles import ADVISER, COORDINATOR
 from kpis.models import TransportReservation
-from kpis.roles import ADVISER, COORDINATOR
+from kpis.reporting import checklist
 from projects.models import ProjectApplication
 from subsidies.models import Subsidy
 from tests.factories import (

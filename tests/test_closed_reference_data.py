@@ -13,8 +13,8 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kpis import closing, reporting
 from kpis.models import Channel, ClosedYearError, Organisation, Province
+from kpis.reporting import aggregation, closing
 from tests.factories import (
     make_channel,
     make_channel_post,
@@ -31,7 +31,7 @@ REFUSED = "Deze wijziging verandert een vastgesteld cijfer van 2021"
 
 
 def within() -> int:
-    return reporting.history().for_year(YEAR)["transport.within_province"].value
+    return aggregation.history().for_year(YEAR)["transport.within_province"].value
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
-from kpis import closing, reporting
 from kpis.models import Channel, ChannelPost, ClosedYear, ClosedYearError, YearReopening
+from kpis.reporting import aggregation, closing
 from tests.factories import make_channel, make_channel_post, make_knowledge_circle_meeting
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_closing_stores_the_published_figures(closed_2021, coordinator):
     rows = {row["key"]: row for row in closed_2021.snapshot}
     assert rows["communication.posts.flip"]["value"] == 1
     assert rows["subsidies.awarded_amount"]["value"] == 0
-    assert closing.differences(closed_2021, reporting.history().for_year(2021, live=True)) == []
+    assert closing.differences(closed_2021, aggregation.history().for_year(2021, live=True)) == []
 
 
 def test_a_year_cannot_be_closed_twice(closed_2021, coordinator):

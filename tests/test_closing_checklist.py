@@ -7,9 +7,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from kpis import checklist
+from kpis.core.roles import COORDINATOR
 from kpis.models import ClosedYear
-from kpis.roles import COORDINATOR
+from kpis.reporting import checklist
 from tests.factories import make_knowledge_circle, make_subsidy, make_training
 from tests.test_checklist import complete_year
 

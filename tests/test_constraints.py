@@ -539,7 +539,7 @@ def test_the_database_refuses_a_duplicate_unique_value(model, field):
     error = assert_refused(model, lambda: make(**{field: taken}))
     assert "unique" in str(error).lower()
     error = assert_refused(model, _update(second, **{field: taken}).write)
-    # A closed year's row does not change at all (kpis.year_policy), before any uniqueness.
+    # A closed year's row does not change at all (kpis.core.year_policy), before any uniqueness.
     expected = "bnf-snapshot-frozen" if model is kpis_models.ClosedYear else "unique"
     assert expected in str(error).lower()
 

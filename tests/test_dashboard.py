@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 
 from kpis import models as kpi_models
-from kpis import reporting
-from kpis.figures import Unit, declared_figures
+from kpis.reporting import aggregation
+from kpis.reporting.figures import Unit, declared_figures
 from tests.catalogue import expected_2021
 from tests.factories import make_channel, make_channel_post, make_target, make_testimonial
 
@@ -92,7 +92,7 @@ def test_a_formula_in_a_text_cell_is_neutralised_in_the_figure_exports(client, m
     """Labels are text that can come from admin records; none may run as a formula."""
     import dataclasses
 
-    from kpis import reporting as reporting_module
+    from kpis.reporting import aggregation as reporting_module
 
     figures = reporting_module.declared_figures()
     figures[0] = dataclasses.replace(figures[0], label=label)
@@ -108,7 +108,7 @@ def test_a_formula_in_a_text_cell_is_neutralised_in_the_figure_exports(client, m
 
 
 def test_negative_numbers_stay_numbers_in_exports():
-    from kpis.exports import neutralise_formula
+    from kpis.core.cells import neutralise_formula
 
     assert neutralise_formula(-5) == -5
     assert neutralise_formula(Decimal("-1.50")) == Decimal("-1.50")
@@ -123,7 +123,7 @@ class TestWithThe2021Demo:
     def test_every_declared_figure_is_on_every_surface_with_the_same_value(self, pages):
         json_values = {row["key"]: row for row in pages["json"]["figures"]}
         dashboard, report = shown_values(pages["dashboard"]), shown_values(pages["report"])
-        for item in reporting.year_report(2021).figures:
+        for item in aggregation.year_report(2021).figures:
             key, unit = item.key, item.figure.unit
             assert dashboard[key] == dutch(item.value, unit), key
             assert report[key] == dutch(item.value, unit), key
@@ -193,11 +193,11 @@ class TestWithThe2021Demo:
     def test_the_dashboard_reads_a_constant_number_of_queries(
         self, client, settings, django_assert_num_queries
     ):
-        # the data version (read once per request, kpis.page_cache), the network's
+        # the data version (read once per request, kpis.core.page_cache), the network's
         # identity (its row and libraries), the aggregation (18), the published quotes and
         # the closing; the charts: transport per month and subsidies per funder (one
         # grouped query each)
-        settings.BNF_PAGE_CACHE = False  # the figure cache alone (kpis.page_cache off)
+        settings.BNF_PAGE_CACHE = False  # the figure cache alone (kpis.core.page_cache off)
         cache.clear()
         with django_assert_num_queries(26):
             assert client.get("/2021/").status_code == 200
@@ -215,7 +215,7 @@ class TestWithThe2021Demo:
         self, client, django_assert_num_queries
     ):
         # an anonymous visitor: the first request renders (as above), the next ones are
-        # the whole page from kpis.page_cache: the data version and nothing else (no
+        # the whole page from kpis.core.page_cache: the data version and nothing else (no
         # session, no user: an anonymous request carries no session cookie)
         cache.clear()
         with django_assert_num_queries(26):
@@ -235,7 +235,7 @@ class TestWithThe2021Demo:
         page = client.get("/2021/").content.decode()
         links = dict(re.findall(r'data-key="([^"]+)".*?class="records" href="([^"]+)"', page, re.S))
         assert set(links) == {f.key for f in declared_figures()}
-        report = reporting.year_report(2021)
+        report = aggregation.year_report(2021)
         for key, link in links.items():
             response = client.get(html.unescape(link))
             assert response.status_code == 200, link
@@ -278,7 +278,7 @@ class TestWithThe2021Demo:
 
         content = client.get("/figures.xlsx").content
         workbook = load_workbook(io.BytesIO(content))
-        years = reporting.history().years
+        years = aggregation.history().years
         json_rows = {r["key"]: r for r in client.get("/2021/figures.json").json()["figures"]}
 
         assert workbook.sheetnames == ["Jaarcijfers", "figures"]  # the machine sheet follows
@@ -306,7 +306,7 @@ class TestWithThe2021Demo:
 
     def test_the_all_years_export_has_one_row_per_key_per_year(self, client):
         rows = _csv_rows(client.get("/figures.csv"))
-        years = reporting.history().years
+        years = aggregation.history().years
         assert len(rows) == len(declared_figures()) * len(years)
         assert {(r["key"], r["year"]) for r in rows} == {
             (f.key, str(y)) for f in declared_figures() for y in years
@@ -358,7 +358,7 @@ class TestChartsOnTheDashboard:
         page = client.get("/2021/").content.decode()
         assert "Transportreserveringen per maand, 2021 en 2020" in page
         sections = re.findall(r"<section class=\"section\".*?</section>", page, re.S)
-        report = reporting.year_report(2021)
+        report = aggregation.year_report(2021)
         for (label, _items), html_section in zip(report.sections, sections, strict=False):
             assert html.escape(label) in html_section
             assert '<svg xmlns="http://www.w3.org/2000/svg"' in html_section, label
@@ -378,7 +378,7 @@ class TestChartsOnTheDashboard:
         from django.utils import timezone
         from django.utils.formats import date_format
 
-        from kpis import closing
+        from kpis.reporting import closing
 
         closing.close_year(2021, coordinator)
         page = client.get("/2021/").content.decode()

@@ -9,10 +9,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kpis import data_version, reporting, transport_summary
-from kpis.figures import declared_figures
+from kpis import transport_summary
+from kpis.core import data_version
 from kpis.models import Network, Organisation, Training, TransportReservation
 from kpis.models.transport import home_library_ids
+from kpis.reporting import aggregation
+from kpis.reporting.figures import declared_figures
 from tests.factories import make_organisation, make_training, make_transport, set_network
 
 YEAR = 2021
@@ -20,11 +22,11 @@ DAY = datetime.date(YEAR, 3, 15)
 
 
 def trainings() -> int:
-    return reporting.history().for_year(YEAR)["knowledge.trainings"].value
+    return aggregation.history().for_year(YEAR)["knowledge.trainings"].value
 
 
 def within() -> int:
-    return reporting.history().for_year(YEAR)["transport.within_province"].value
+    return aggregation.history().for_year(YEAR)["transport.within_province"].value
 
 
 def installed_triggers() -> set[str]:
@@ -47,7 +49,7 @@ def installed_triggers() -> set[str]:
 @pytest.mark.django_db
 def test_every_table_a_figure_reads_is_watched_by_a_trigger(demo_2021):
     with CaptureQueriesContext(connection) as queries:
-        reporting.compute_history(declared_figures())
+        aggregation.compute_history(declared_figures())
     read = set()
     for query in queries.captured_queries:
         read |= set(re.findall(r'(?:FROM|JOIN) "([a-z_0-9]+)"', query["sql"]))
@@ -170,7 +172,7 @@ def uncached_queries() -> int:
     """The figures' own queries (the network's identity read before: cached)."""
     network = Network.objects.current()
     with CaptureQueriesContext(connection) as queries:
-        reporting.compute_history(declared_figures(home_ids=home_library_ids(), network=network))
+        aggregation.compute_history(declared_figures(home_ids=home_library_ids(), network=network))
     return len(queries)
 
 

@@ -1,4 +1,4 @@
-"""The demo data generator (kpis.demo_data, manage.py generate_demo_data) and the
+"""The demo data generator (kpis.dev.demo_data, manage.py generate_demo_data) and the
 benchmark command: deterministic, complete, valid, and a dashboard whose number of
 queries does not grow with the data."""
 
@@ -13,8 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from kpis import demo_data, reporting
-from kpis.figures import Kind, declared_figures
+from kpis.dev import demo_data
 from kpis.models import (
     Channel,
     ClosedYearError,
@@ -24,6 +23,8 @@ from kpis.models import (
     Theme,
     TransportReservation,
 )
+from kpis.reporting import aggregation
+from kpis.reporting.figures import Kind, declared_figures
 from subsidies.models import Subsidy
 from tests.factories import make_closed_year
 
@@ -48,7 +49,7 @@ def registration_models() -> list:
 
 def snapshot() -> dict:
     """What a generation produced, without database ids: counts, figures, some values."""
-    history = reporting.history()
+    history = aggregation.history()
     return {
         "counts": {model._meta.label: model.objects.count() for model in registration_models()},
         "figures": {key: dict(values) for key, values in history.values.items()},
@@ -129,7 +130,7 @@ class TestGeneratedData:
             assert self.created[model._meta.label] >= dated.count() > 0
 
     def test_every_figure_has_a_value_in_the_last_year(self):
-        history = reporting.history()
+        history = aggregation.history()
         for figure in declared_figures():
             value = history.value(figure, END_YEAR)
             assert value, figure.key
@@ -207,7 +208,7 @@ def test_it_runs_on_top_of_the_demo_fixture_and_reuses_its_reference_data(demo_2
     assert Channel.objects.count() == before["channels"]
     assert Organisation.objects.filter(code="fmb").count() == before["fmb"] == 1
     assert (
-        reporting.history().value(
+        aggregation.history().value(
             next(f for f in declared_figures() if f.key == "communication.website_views"), 2021
         )
         == 14513

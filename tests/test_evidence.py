@@ -19,9 +19,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kpis import backup, closing
+from kpis import backup
+from kpis.core.roles import ADVISER, COORDINATOR, PROVINCE
 from kpis.models import ClosedYear, Evidence, Training
-from kpis.roles import ADVISER, COORDINATOR, PROVINCE
+from kpis.reporting import closing
 from tests.factories import make_channel_post, make_evidence, make_training
 from tests.test_backup import contents, empty_database
 

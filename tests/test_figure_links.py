@@ -4,9 +4,9 @@ it opens holds exactly the records the figure counts (2021 demo data)."""
 import pytest
 from django.db.models import Q
 
-from kpis import reporting
-from kpis.figures import Kind, admin_params_of
-from kpis.views import admin_records_url
+from kpis.reporting import aggregation
+from kpis.reporting.figures import Kind, admin_params_of
+from kpis.reporting.views import admin_records_url
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def test_a_filter_without_such_a_form_must_declare_its_query(condition):
 
 def test_every_count_links_to_a_list_of_exactly_its_records(demo_2021, make_role_user, client):
     client.force_login(make_role_user("Coördinator"))
-    report = reporting.year_report(2021)
+    report = aggregation.year_report(2021)
     checked = 0
     for item in report.figures:
         url = admin_records_url(item.figure, 2021)

@@ -1,6 +1,6 @@
 """Published means frozen: with 2021 closed on the demo data, every path that would move a
 2021 figure is refused with a Dutch message naming 2021, and 2021's surfaces stay as
-published (kpis.year_policy; the database keeps the rule)."""
+published (kpis.core.year_policy; the database keeps the rule)."""
 
 import datetime
 import json
@@ -13,7 +13,8 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
-from kpis import closing, reporting, year_policy
+from kpis.core import year_policy
+from kpis.core.resources import error_lines
 from kpis.models import (
     Channel,
     ClosedYear,
@@ -24,8 +25,8 @@ from kpis.models import (
     Target,
     Training,
 )
+from kpis.reporting import aggregation, closing
 from kpis.resources import InformationPointResource
-from kpis.resources.base import error_lines
 from tests.factories import make_channel_post, make_import_batch, make_target, make_transport
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_every_path_into_a_closed_year_is_refused_and_the_surfaces_stay(closed_d
         assert NAMES_2021 in refused(write), name
 
     assert published_2021() == before
-    assert closing.differences(closed_demo, reporting.history().for_year(2021, live=True)) == []
+    assert closing.differences(closed_demo, aggregation.history().for_year(2021, live=True)) == []
 
 
 def _close(point):
@@ -250,7 +251,7 @@ def test_a_new_channel_can_be_added_and_2021_does_not_list_it(closed_demo):
 
 
 def test_later_years_compare_with_what_was_published(closed_demo):
-    report = reporting.history().for_year(2022)
+    report = aggregation.history().for_year(2022)
     published = {row["key"]: row["value"] for row in closed_demo.snapshot}
     trainings = report["knowledge.trainings"]
     assert trainings.previous == published["knowledge.trainings"] == 5
@@ -289,7 +290,7 @@ def test_a_date_after_next_year_is_refused_on_every_path(db):
 
 def test_the_year_switcher_never_offers_a_year_after_next(db):
     make_target(key="knowledge.trainings", year=2090, value=1)
-    assert 2090 not in reporting.history().years
+    assert 2090 not in aggregation.history().years
 
 
 def test_a_database_refusal_in_a_request_is_a_dutch_page_not_a_500(rf):
@@ -306,7 +307,7 @@ def test_a_database_refusal_in_a_request_is_a_dutch_page_not_a_500(rf):
 
 def test_every_table_a_figure_reads_by_date_has_the_guard(db):
     tables = {model._meta.db_table for model in year_policy.guarded_models()}
-    for figure in reporting.declared_figures_now():
+    for figure in aggregation.declared_figures_now():
         assert figure.model._meta.db_table in tables, figure.key
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -370,7 +371,7 @@ def test_closing_waits_for_a_writer_in_flight_and_its_row_is_published():
     assert not errors
     published = {row["key"]: row["value"] for row in ClosedYear.objects.get(year=2022).snapshot}
     assert published["knowledge.trainings"] == 1
-    assert reporting.history().for_year(2022, live=True)["knowledge.trainings"].value == 1
+    assert aggregation.history().for_year(2022, live=True)["knowledge.trainings"].value == 1
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
@@ -379,14 +380,14 @@ def test_a_write_arriving_while_the_year_closes_waits_and_is_refused(monkeypatch
     import threading
 
     snapshotting, release = threading.Event(), threading.Event()
-    compute = reporting.compute_history
+    compute = aggregation.compute_history
 
     def slow_compute(figures):
         snapshotting.set()
         release.wait(timeout=30)
         return compute(figures)
 
-    monkeypatch.setattr(reporting, "compute_history", slow_compute)
+    monkeypatch.setattr(aggregation, "compute_history", slow_compute)
     errors = []
     thread = _close_in_thread(2023, None, errors)
     assert snapshotting.wait(timeout=30)  # the tables are locked; the snapshot is being taken

@@ -13,8 +13,8 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.db import OperationalError
 from django.urls import reverse
 
-from kpis import closing
 from kpis.models import Channel, ChannelPost, ImportBatch, ImportBatchRow
+from kpis.reporting import closing
 from tests.factories import make_channel, make_channel_post
 from tests.test_import_export import CSV, check, confirm, make_file, post_rows
 from tests.test_transport_import import VALID_ROWS, import_rows, libraries  # noqa: F401

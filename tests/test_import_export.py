@@ -21,11 +21,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils import translation
 
-from kpis import closing
-from kpis.cells import References
+from kpis.core.cells import References
+from kpis.core.widgets import DateWidget, DecimalWidget, IntegerWidget
 from kpis.models import ChannelPost, Organisation, SupportActivity
+from kpis.reporting import closing
 from kpis.resources import ChannelPostResource, OrganisationResource
-from kpis.resources.widgets import DateWidget, DecimalWidget, IntegerWidget
 from subsidies.models import Subsidy
 from subsidies.resources import SubsidyResource
 from tests.factories import (
@@ -721,8 +721,8 @@ def test_new_records_are_written_with_their_ids_and_refused_in_a_closed_year(db,
     """``copy_create`` (PostgreSQL's COPY; elsewhere it declines and bulk_create writes)."""
     from django.db import connection, transaction
 
+    from kpis.core.resources import copy_create
     from kpis.models import ClosedYearError
-    from kpis.resources.base import copy_create
 
     channel = make_channel(slug="website")
     posts = [

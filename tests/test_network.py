@@ -18,8 +18,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from kpis import closing, data_version, reporting
-from kpis.figures import Section, static_figures
+from kpis.core import data_version
+from kpis.core.roles import ADVISER, COORDINATOR, PROVINCE
 from kpis.models import Network
 from kpis.models.network import (
     DEFAULT_ACCENT,
@@ -27,7 +27,8 @@ from kpis.models.network import (
     contrast_ratio,
     identity_per_request,
 )
-from kpis.roles import ADVISER, COORDINATOR, PROVINCE
+from kpis.reporting import aggregation, closing
+from kpis.reporting.figures import Section, static_figures
 from tests.factories import DAY, make_organisation, make_training, make_transport, set_network
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +109,7 @@ class TestAnotherNetwork:
         assert "Resultaten voor medewerkers van de bibliotheken</h2>" in page  # the default
 
     def test_the_transport_within_its_province_counts(self, voorbeeldland):
-        report = reporting.year_report(YEAR)
+        report = aggregation.year_report(YEAR)
         # 12 months of (120 + 64 + 2 x month) within Zeeland, (18 + 9 + 2 x month) across.
         assert report["transport.within_province"].value == 12 * 184 + 156
         assert report["transport.interprovincial"].value == 12 * 27 + 156
@@ -202,7 +203,7 @@ def test_without_its_row_the_identity_is_neutral():
     network = Network.objects.current()
     assert network.pk is None and network.name == "Bibliotheeknetwerk"
     assert network.file_prefix == "bibliotheeknetwerk"
-    assert reporting.year_report(2021)["transport.within_province"].value == 0
+    assert aggregation.year_report(2021)["transport.within_province"].value == 0
 
 
 # --- reading it: once per request, under the data version ----------------------------------
@@ -503,7 +504,7 @@ def test_a_closed_year_keeps_the_titles_and_labels_it_was_published_with(
     rows = {r["key"]: r for r in client.get("/2021/figures.json").json()["figures"]}
     assert rows["support.advices"]["section"] == "Resultaten voor medewerkers FMB en DNB"
     # An open year: today's titles.
-    report = reporting.history().for_year(2022)
+    report = aggregation.history().for_year(2022)
     assert report["support.advices"].figure.section_label == "Nieuwe titel"
     assert report["transport.within_province"].figure.section_label == "Vervoer"
 

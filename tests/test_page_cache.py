@@ -1,4 +1,4 @@
-"""The page cache (kpis.page_cache): fast anonymous pages that are never stale, never
+"""The page cache (kpis.core.page_cache): fast anonymous pages that are never stale, never
 shared between staff and anonymous visitors, with ETag/304; one worker recomputes."""
 
 import datetime
@@ -11,8 +11,9 @@ from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 
-from kpis import closing, page_cache, reporting
+from kpis.core import page_cache
 from kpis.models import Channel
+from kpis.reporting import aggregation, closing
 from tests.factories import make_channel, make_channel_post, make_training, set_network
 from tests.test_roles import PUBLIC_PATHS
 
@@ -222,22 +223,22 @@ def test_single_flight_lets_the_others_compute_when_the_first_fails():
 
 
 def test_the_figure_history_is_computed_once_for_concurrent_requests(monkeypatch):
-    """``reporting.history()`` from 6 threads at once: one computation. The database is
+    """``aggregation.history()`` from 6 threads at once: one computation. The database is
     stubbed out (the threads would have connections of their own, outside the test's
     transaction): the data version is fixed and the computation counted."""
-    from kpis.figures import declared_figures
+    from kpis.reporting.figures import declared_figures
 
     counted = Counting(seconds=0.2)
 
     def compute_history(figures, until=None):
         counted()
-        return reporting.History(declared_figures([]), {}, {}, {}, {}, [2021], {}, {}, {})
+        return aggregation.History(declared_figures([]), {}, {}, {}, {}, [2021], {}, {}, {})
 
     monkeypatch.setattr(page_cache, "current_version", lambda: "1:1")
-    monkeypatch.setattr(reporting, "report_channels", lambda: [])
-    monkeypatch.setattr(reporting, "home_library_ids", lambda: [])
-    monkeypatch.setattr(reporting, "compute_history", compute_history)
-    results = run_threads(6, lambda: reporting.history().years)
+    monkeypatch.setattr(aggregation, "report_channels", lambda: [])
+    monkeypatch.setattr(aggregation, "home_library_ids", lambda: [])
+    monkeypatch.setattr(aggregation, "compute_history", compute_history)
+    results = run_threads(6, lambda: aggregation.history().years)
     assert counted.calls == 1
     assert results == [[2021]] * 6
 

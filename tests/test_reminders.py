@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kpis import reminders
-from kpis.audit import ADMIN, audit_context
+from kpis.core.audit import ADMIN, audit_context
+from kpis.core.roles import ADVISER, COORDINATOR, PROVINCE
 from kpis.models import NotificationPreference, Training
-from kpis.roles import ADVISER, COORDINATOR, PROVINCE
 from tests.factories import make_knowledge_circle, make_target, make_training
 
 pytestmark = pytest.mark.django_db

@@ -9,12 +9,12 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from kpis import closing, reporting
 from kpis import models as kpi_models
-from kpis.figures import Section, Unit
+from kpis.core.roles import ADVISER, COORDINATOR, PROVINCE
 from kpis.models import ReportText
 from kpis.models.report_text import Block, bullet_lines, text_blocks
-from kpis.roles import ADVISER, COORDINATOR, PROVINCE
+from kpis.reporting import aggregation, closing
+from kpis.reporting.figures import Section, Unit
 from tests.catalogue import expected_2021
 from tests.factories import make_testimonial, make_training
 
@@ -130,7 +130,7 @@ def test_user_text_is_escaped_in_every_field_on_the_page(client):
     page = client.get("/2021/report/").content.decode()
     assert "<script>" not in page and "<img src=x" not in page
     # intro, board, plans and one per section: all there, all escaped
-    assert page.count(html.escape(EVIL)) == 3 + len(reporting.year_report(2021).sections)
+    assert page.count(html.escape(EVIL)) == 3 + len(aggregation.year_report(2021).sections)
 
 
 def test_the_report_text_is_on_the_page(client):
@@ -155,7 +155,7 @@ class TestThe2021Report:
     def test_it_shows_the_27_seed_figures_in_dutch(self, client):
         page = client.get("/2021/report/").content.decode()
         shown = shown_values(page)
-        report = reporting.year_report(2021)
+        report = aggregation.year_report(2021)
         expected = expected_2021()
         assert len(expected) == 27
         for key, value in expected.items():

@@ -11,10 +11,10 @@ import pytest
 from django.db import transaction
 from pypdf import PdfReader
 
-from kpis import closing, reporting
 from kpis import models as kpi_models
-from kpis.figures import Section, Unit
 from kpis.models import ClosedYear, ReportText, YearReopening
+from kpis.reporting import aggregation, closing
+from kpis.reporting.figures import Section, Unit
 from tests.catalogue import expected_2021
 from tests.factories import make_testimonial, make_training
 
@@ -64,7 +64,7 @@ class TestThe2021Pdf:
 
     def test_it_shows_the_27_seed_figures_in_dutch(self, pdf):
         text = " ".join(pages_of(pdf))
-        report = reporting.year_report(2021)
+        report = aggregation.year_report(2021)
         expected = expected_2021()
         assert len(expected) == 27
         for key, value in expected.items():

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from kpis import reporting
-from kpis.figures import declared_figures, known_keys
 from kpis.models import ChannelPost, Organisation, Province, TransportReservation
 from kpis.models.transport import home_library_ids
+from kpis.reporting import aggregation
+from kpis.reporting.figures import declared_figures, known_keys
 from tests.catalogue import catalogue_rows, expected_2021
 from tests.factories import (
     make_channel,
@@ -37,7 +37,7 @@ def test_year_boundaries_are_exact():
         origin=library, destination=elsewhere, delivered_on=datetime.date(2021, 12, 31), quantity=7
     )
     make_transport(origin=library, destination=elsewhere, delivered_on=datetime.date(2022, 1, 1))
-    history = reporting.history()
+    history = aggregation.history()
     figure = next(f for f in history.figures if f.key == "transport.interprovincial")
     assert history.value(figure, 2020) == 1
     assert history.value(figure, 2021) == 12
@@ -55,7 +55,7 @@ def test_transport_direction_follows_the_libraries_provinces():
     make_transport(origin=fmb, destination=utrecht, quantity=3)
     make_transport(origin=utrecht, destination=dnb, quantity=4)
     make_transport(origin=utrecht, destination=zwolle, quantity=100)  # not ours
-    report = reporting.year_report(2021)
+    report = aggregation.year_report(2021)
     assert report["transport.within_province"].value == 10
     assert report["transport.interprovincial"].value == 7
 
@@ -70,7 +70,7 @@ def test_a_stock_counts_what_is_open_on_31_december():
         opened_on=datetime.date(2021, 5, 1), closed_on=datetime.date(2022, 1, 1)
     )  # open on 31 December 2021
     make_information_point(opened_on=datetime.date(2022, 1, 1))
-    history = reporting.history()
+    history = aggregation.history()
     figure = next(f for f in history.figures if f.key == "digital_inclusion.ido_points")
     assert [history.value(figure, year) for year in (2020, 2021, 2022)] == [2, 2, 2]
 
@@ -80,7 +80,7 @@ def test_a_new_channel_gets_its_figures_without_code():
     channel = make_channel(name="Nieuwsbrief", slug="nieuwsbrief", report_engagement=True)
     make_channel_post(channel=channel, title="Eerste", views=10, likes=1)
     make_channel_post(channel=channel, title="Tweede", views=30, likes=2)
-    report = reporting.year_report(2021)
+    report = aggregation.year_report(2021)
     assert report["communication.posts.nieuwsbrief"].value == 2
     assert report["communication.views.nieuwsbrief"].value == 40
     assert report["communication.likes.nieuwsbrief"].value == 3
@@ -98,7 +98,7 @@ def test_a_tie_for_the_top_post_goes_to_the_earliest():
     make_channel_post(
         channel=channel, title="Eerder", views=50, published_on=datetime.date(2021, 2, 1)
     )
-    assert reporting.year_report(2021)["communication.top_post.yammer"].detail == "Eerder"
+    assert aggregation.year_report(2021)["communication.top_post.yammer"].detail == "Eerder"
 
 
 @pytest.mark.django_db
@@ -108,7 +108,7 @@ def test_every_meeting_of_a_kenniskring_counts_once_in_its_year():
         make_knowledge_circle_meeting(circle=circle, held_on=day)
     make_knowledge_circle_meeting(held_on=datetime.date(2022, 1, 1))
 
-    report = reporting.year_report(2021)
+    report = aggregation.year_report(2021)
 
     assert report["knowledge.kenniskring_meetings"].value == 2
     assert report["knowledge.kenniskringen"].value == 1
@@ -124,7 +124,7 @@ def test_only_awarded_subsidies_count_in_the_year_of_their_award():
     )
     make_subsidy(status="rejected", amount=Decimal("5000"), awarded_on=None)
     make_subsidy(status="applied", amount=Decimal("7000"), awarded_on=None)
-    report = reporting.year_report(2021)
+    report = aggregation.year_report(2021)
     assert report["subsidies.awarded"].value == 1
     assert report["subsidies.awarded_amount"].value == Decimal("1000.50")
 
@@ -135,7 +135,7 @@ def test_change_against_the_previous_year_and_progress_against_the_target():
     for day in (datetime.date(2020, 3, 1), datetime.date(2021, 3, 1), datetime.date(2021, 4, 1)):
         make_channel_post(channel=channel, published_on=day)
     make_target(key="communication.posts.flip", year=2021, value=Decimal("4"))
-    item = reporting.year_report(2021)["communication.posts.flip"]
+    item = aggregation.year_report(2021)["communication.posts.flip"]
     # From 1 to 2 is no "+100%": from a small base only the absolute change is shown.
     assert (item.value, item.previous, item.change, item.change_percent) == (2, 1, 1, None)
     assert item.target == Decimal("4") and item.target_percent == 50
@@ -148,7 +148,7 @@ def test_a_change_from_a_base_of_ten_or_more_is_also_a_percentage():
     for year, views in ((2020, 10), (2021, 15)):
         start, end = datetime.date(year, 1, 1), datetime.date(year, 1, 31)
         make_channel_statistic(channel=website, period_start=start, period_end=end, views=views)
-    item = reporting.year_report(2021)["communication.website_views"]
+    item = aggregation.year_report(2021)["communication.website_views"]
     assert (item.previous, item.change, item.change_percent) == (10, 5, 50)
 
 
@@ -157,7 +157,7 @@ def test_a_year_without_records_of_a_type_is_not_shown_as_zero_history():
     channel = make_channel(slug="blink", name="Blink")
     make_channel_post(channel=channel, published_on=datetime.date(2021, 3, 1))
     make_organisation(joined_network_on=datetime.date(2020, 1, 1))
-    item = reporting.year_report(2021)["communication.posts.blink"]
+    item = aggregation.year_report(2021)["communication.posts.blink"]
     assert item.previous is None and item.change is None
     assert item.history == [(2020, None), (2021, 1)]
 
@@ -218,16 +218,16 @@ def test_the_aggregation_reads_a_constant_number_of_queries(django_assert_num_qu
     }
     _bulk_data([2021], per_year=20, **setup)
     with django_assert_num_queries(22) as small:
-        reporting.history()
+        aggregation.history()
     with django_assert_num_queries(1):
-        reporting.history()
+        aggregation.history()
     _bulk_data(range(2012, 2024), per_year=200, **setup)
     with django_assert_num_queries(22) as large:
-        history = reporting.history()
+        history = aggregation.history()
     assert len(small.captured_queries) == len(large.captured_queries)
     assert history.data_years[0] == 2012
     with django_assert_num_queries(1):
-        assert reporting.history().data_years[0] == 2012
+        assert aggregation.history().data_years[0] == 2012
 
 
 @pytest.mark.django_db
@@ -251,7 +251,7 @@ class TestWithThe2021Demo:
 
     @pytest.mark.parametrize("key", [row.key for row in catalogue_rows()])
     def test_the_2021_demo_data_gives_the_2021_report(self, key):
-        item = reporting.year_report(2021)[key]
+        item = aggregation.year_report(2021)[key]
         expected = expected_2021()[key]
         if isinstance(expected, tuple):
             assert (item.detail, item.value) == expected
@@ -259,7 +259,7 @@ class TestWithThe2021Demo:
             assert Decimal(item.value) == expected
 
     def test_money_keeps_its_cents_and_counts_stay_integers(self):
-        report = reporting.year_report(2021)
+        report = aggregation.year_report(2021)
         assert report["subsidies.awarded_amount"].value == Decimal("263568.00")
         assert str(report["subsidies.awarded_amount"].value) == "263568.00"
         assert isinstance(report["subsidies.awarded"].value, int)
@@ -279,22 +279,22 @@ def test_the_catalogue_copy_in_the_repository_matches_the_shared_catalogue():
 def test_the_home_libraries_listed_or_looked_up_give_the_same_figures(demo_2021):
     """history() lists the home libraries' ids in the SQL (fastest at scale); the
     declarations' default looks them up in a subquery; the admin filter does too."""
-    listed = reporting.compute_history(declared_figures(home_ids=home_library_ids()))
-    looked_up = reporting.compute_history(declared_figures())
+    listed = aggregation.compute_history(declared_figures(home_ids=home_library_ids()))
+    looked_up = aggregation.compute_history(declared_figures())
     assert listed.values == looked_up.values
     assert listed.values["transport.within_province"][2021] == 27779
-    assert reporting.history().values == listed.values
+    assert aggregation.history().values == listed.values
 
     set_network(home_province="zeeland")  # no libraries there: no ids to list
     assert home_library_ids() == []
-    assert reporting.history().for_year(2021)["transport.within_province"].value == 0
+    assert aggregation.history().for_year(2021)["transport.within_province"].value == 0
     assert not TransportReservation.objects.within_province().exists()
 
 
 @pytest.mark.django_db
 def test_a_year_in_progress_compares_with_the_same_period_of_last_year():
     today = datetime.date.today()
-    this_year, same_day = today.year, reporting._same_day_a_year_earlier(today)
+    this_year, same_day = today.year, aggregation._same_day_a_year_earlier(today)
     channel = make_channel(slug="flip", name="Flip")
     make_channel_post(channel=channel, published_on=today)  # the last day with data
     make_channel_post(channel=channel, published_on=datetime.date(this_year - 1, 1, 1))
@@ -304,14 +304,14 @@ def test_a_year_in_progress_compares_with_the_same_period_of_last_year():
         make_channel_post(channel=channel, published_on=later, title="Later")
     make_target(key="communication.posts.flip", year=this_year, value=Decimal("12"))
 
-    report = reporting.year_report(this_year)
+    report = aggregation.year_report(this_year)
     item = report["communication.posts.flip"]
 
     assert report.through == item.through == today
     assert item.value == 1 and item.previous == 2  # 1 January and the same day
-    share = reporting._share_of_year(report.through)
+    share = aggregation._share_of_year(report.through)
     assert item.target_pace == (Decimal("12") * share).quantize(Decimal("0.01"))
-    full_year = reporting.history().for_year(this_year - 1)["communication.posts.flip"]
+    full_year = aggregation.history().for_year(this_year - 1)["communication.posts.flip"]
     assert full_year.value == (3 if later.year == this_year - 1 else 2)
 
 
@@ -319,7 +319,7 @@ def test_a_year_in_progress_compares_with_the_same_period_of_last_year():
 def test_a_full_or_closed_year_has_no_period_and_a_year_with_only_targets_no_records():
     make_channel_post(published_on=datetime.date(2021, 3, 1))
     make_target(key="knowledge.trainings", year=2022, value=Decimal("5"))
-    assert reporting.year_report(2021).through is None
-    report = reporting.year_report(2022)
+    assert aggregation.year_report(2021).through is None
+    report = aggregation.year_report(2022)
     assert report.has_records is False and report.through is None
-    assert reporting.year_report(2021).has_records is True
+    assert aggregation.year_report(2021).has_records is True

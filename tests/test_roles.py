@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from kpis import checklist, closing
+from kpis.core.roles import ADVISER, COORDINATOR, PROVINCE
 from kpis.models import ClosedYear, Organisation, ReportDated, Target, Training, YearReopening
-from kpis.roles import ADVISER, COORDINATOR, PROVINCE
+from kpis.reporting import checklist, closing
 from tests.factories import make_channel_post, make_organisation, make_theme, make_training
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.db import models
 from django.utils import translation
 
-from kpis import reporting
-from kpis.figures import Kind
+from kpis.core.rules import FieldCheck
 from kpis.models import InformationPoint
-from kpis.models.rules import FieldCheck
+from kpis.reporting import aggregation
+from kpis.reporting.figures import Kind
 from tests import factories as f
 from tests.test_constraints import ALLOWED, VIOLATIONS, declared_constraints, our_models
 
@@ -166,13 +166,13 @@ def test_the_yearly_stock_is_the_querysets_count_of_points_open_on_31_december(
     _random_points(random.Random(seed), 60)
     figure = next(
         fig
-        for fig in reporting.declared_figures_now()
+        for fig in aggregation.declared_figures_now()
         if fig.kind == Kind.STOCK and fig.model is InformationPoint
     )
 
     # Two grouped queries (started, ended per year), targets and closed years.
     with django_assert_num_queries(4):
-        history = reporting.compute_history([figure])
+        history = aggregation.compute_history([figure])
 
     assert history.years, "the random data spans years"
     for year in history.years:
@@ -180,5 +180,5 @@ def test_the_yearly_stock_is_the_querysets_count_of_points_open_on_31_december(
         assert history.value(figure, year) == expected, year
 
     until = D(2020, 7, 1)
-    partial = reporting.compute_history([figure], until=until)
+    partial = aggregation.compute_history([figure], until=until)
     assert partial.value(figure, 2020) == InformationPoint.objects.open_on(until).count()

@@ -18,8 +18,10 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kpis import closing, import_batches, reporting, transport_import
+from kpis import transport_import
+from kpis.core import import_batches
 from kpis.models import ImportBatch, Organisation, Province, TransportReservation
+from kpis.reporting import aggregation, closing
 from tests.factories import make_organisation, make_transport
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +69,7 @@ def upload(name, content: bytes):
 
 
 def figures(year):
-    report = reporting.year_report(year)
+    report = aggregation.year_report(year)
     return (
         report["transport.within_province"].value,
         report["transport.interprovincial"].value,
@@ -757,7 +759,7 @@ def test_the_export_neutralises_formulas(coordinator_client, libraries):
 
 def test_the_export_formats_cells_through_neutralise_formula(monkeypatch):
     # Every text cell, whatever it holds, passes the shared function (and CSV quoting).
-    monkeypatch.setattr("kpis.exports.neutralise_formula", lambda value: f"[{value}]")
+    monkeypatch.setattr("kpis.core.cells.neutralise_formula", lambda value: f"[{value}]")
     rows = [(datetime.date(2021, 1, 4), "day", 1, 2, 3, None), (DAY_2, "month", 2, 1, 9, 7)]
 
     class Rows(list):

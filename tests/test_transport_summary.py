@@ -9,10 +9,12 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
-from kpis import import_batches, reporting, transport_import, transport_summary
-from kpis.figures import declared_figures
+from kpis import transport_import, transport_summary
+from kpis.core import import_batches
 from kpis.models import Organisation, Province, TransportMonthTotal, TransportReservation
 from kpis.models.transport import home_library_ids
+from kpis.reporting import aggregation
+from kpis.reporting.figures import declared_figures
 from tests.factories import make_organisation, make_transport
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +56,7 @@ def transport_figures(summaries: bool, until=None) -> dict:
     figures = [
         f for f in declared_figures(home_ids=home_library_ids()) if f.key.startswith("transport.")
     ]
-    history = reporting.compute_history(figures, until, summaries=summaries)
+    history = aggregation.compute_history(figures, until, summaries=summaries)
     return {key: dict(by_year) for key, by_year in history.values.items()}
 
 
@@ -185,6 +187,6 @@ def test_the_figures_read_the_summary_not_the_rows(libraries, django_assert_num_
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as queries:
-        reporting.compute_history(figures)
+        aggregation.compute_history(figures)
     transport_queries = [q["sql"] for q in queries.captured_queries if TABLE in q["sql"]]
     assert all(transport_summary.TABLE in sql for sql in transport_queries), transport_queries

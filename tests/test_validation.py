@@ -3,7 +3,7 @@
 ``full_clean()`` is what the admin and the imports run: field validators, the model's
 ``clean()`` (rules that are no database constraint), unique checks and the
 ``Meta.constraints``: a check constraint's ``violation_error_message`` on the field it is
-about (``kpis.models.rules.FieldCheck``), a unique constraint's for the record as a whole.
+about (``kpis.core.rules.FieldCheck``), a unique constraint's for the record as a whole.
 """
 
 import datetime
@@ -361,7 +361,7 @@ def test_a_second_target_for_a_key_and_year_is_refused():
 
 
 def test_a_target_for_an_unknown_figure_is_refused():
-    figures = pytest.importorskip("kpis.figures")
+    figures = pytest.importorskip("kpis.reporting.figures")
     assert "subsidies.awarded" in figures.known_keys()
 
     Target(key="subsidies.awarded", year=2021, value=Decimal("7")).full_clean()

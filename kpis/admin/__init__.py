@@ -3,7 +3,7 @@
 ``base`` holds what the projects and subsidies admins share with these.
 """
 
-from . import (
+from kpis.admin import (
     activities,
     audit,
     closing,

@@ -3,6 +3,18 @@ import datetime
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from kpis.core.admin import (
+    ADVISER_FILTER,
+    ORGANISATIONS_FILTER,
+    REGISTRATION_FIELDSET,
+    THEMES_FILTER,
+    FigureReferenceAdmin,
+    ImportExportAdmin,
+    RegistrationAdmin,
+    RelatedCodeListFilter,
+    ReportDatedInline,
+    ReportYearFilter,
+)
 from kpis.models import (
     KnowledgeCircle,
     KnowledgeCircleMeeting,
@@ -16,19 +28,6 @@ from kpis.resources import (
     SupportActivityResource,
     SupportKindResource,
     TrainingResource,
-)
-
-from .base import (
-    ADVISER_FILTER,
-    ORGANISATIONS_FILTER,
-    REGISTRATION_FIELDSET,
-    THEMES_FILTER,
-    FigureReferenceAdmin,
-    ImportExportAdmin,
-    RegistrationAdmin,
-    RelatedCodeListFilter,
-    ReportDatedInline,
-    ReportYearFilter,
 )
 
 
@@ -98,7 +97,7 @@ class KnowledgeCircleMeetingInline(ReportDatedInline):
 
 class NoMeetingsInYearFilter(ReportYearFilter):
     """Circles that existed in a year but did not meet in it, so count for nothing:
-    ``?no_meetings_in=2021`` (the closing checklist links here, ``kpis.checklist``)."""
+    ``?no_meetings_in=2021`` (the closing checklist links here, ``kpis.reporting.checklist``)."""
 
     title = _("zonder bijeenkomsten in")
     parameter_name = "no_meetings_in"

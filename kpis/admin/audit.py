@@ -30,7 +30,7 @@ from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from kpis import audit
+from kpis.core import audit
 
 ACTIONS = {
     LogEntry.Action.CREATE: _("aangemaakt"),

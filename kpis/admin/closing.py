@@ -1,6 +1,6 @@
 """Year closings and reopenings: a record of what happened, read-only here.
 
-Closing and reopening go through ``kpis.closing`` (which stores the published figures
+Closing and reopening go through ``kpis.reporting.closing`` (which stores the published figures
 and logs the reason), from the pages "Jaar afsluiten" and "Heropenen" below, for
 users with the permission ``kpis.close_year`` (coordinators). Both ask for
 confirmation first: only a POST changes anything. Import batches have their own
@@ -20,11 +20,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kpis import checklist, closing, reporting, year_policy
+from kpis.core import year_policy
+from kpis.core.admin import year_column
+from kpis.core.roles import CLOSE_YEAR_PERMISSION
 from kpis.models import ClosedYear, YearReopening
-from kpis.roles import CLOSE_YEAR_PERMISSION
-
-from .base import year_column
+from kpis.reporting import aggregation, checklist, closing
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -117,7 +117,7 @@ class ClosedYearAdmin(ReadOnlyAdmin):
         """Years that have records and are not closed, newest first."""
         closed = set(ClosedYear.objects.values_list("year", flat=True))
         latest = year_policy.latest_plausible_year()  # never a year after next year
-        years = {year for year in reporting.history().data_years if year <= latest}
+        years = {year for year in aggregation.history().data_years if year <= latest}
         return sorted(years - closed, reverse=True)
 
     def _page(self, request, template, title, **context):
@@ -199,7 +199,7 @@ class ClosedYearAdmin(ReadOnlyAdmin):
             "close_confirm.html",
             gettext("Jaar %(year)s afsluiten") % {"year": year},
             year=year,
-            report=reporting.year_report(year),
+            report=aggregation.year_report(year),
             year_not_over=year >= datetime.date.today().year,
             warnings=warnings,
             warnings_fingerprint=checklist.fingerprint(warnings),

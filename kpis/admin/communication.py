@@ -1,15 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models import Channel, ChannelPost, ChannelStatistic, Publication
-from kpis.resources import (
-    ChannelPostResource,
-    ChannelResource,
-    ChannelStatisticResource,
-    PublicationResource,
-)
-
-from .base import (
+from kpis.core.admin import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
     THEMES_FILTER,
@@ -19,6 +11,13 @@ from .base import (
     RelatedCodeListFilter,
     ReportDatedAdmin,
     ReportYearFilter,
+)
+from kpis.models import Channel, ChannelPost, ChannelStatistic, Publication
+from kpis.resources import (
+    ChannelPostResource,
+    ChannelResource,
+    ChannelStatisticResource,
+    PublicationResource,
 )
 
 CHANNEL_FILTER = ("channel__slug", RelatedCodeListFilter)

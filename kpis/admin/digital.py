@@ -4,10 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models import InformationPoint
-from kpis.resources import InformationPointResource
-
-from .base import (
+from kpis.core.admin import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
     ImportExportAdmin,
@@ -15,6 +12,8 @@ from .base import (
     RegistrationAdmin,
     ReportYearFilter,
 )
+from kpis.models import InformationPoint
+from kpis.resources import InformationPointResource
 
 
 class OpenAtYearEndFilter(admin.SimpleListFilter):
@@ -45,7 +44,7 @@ class OpenAtYearEndFilter(admin.SimpleListFilter):
 
 class SharedLocationFilter(OpenAtYearEndFilter):
     """Points open in a year at the same time as another point at the same location:
-    ``?same_location_in=2021`` (the closing checklist links here, ``kpis.checklist``)."""
+    ``?same_location_in=2021`` (the closing checklist links here, ``kpis.reporting.checklist``)."""
 
     title = _("tegelijk open op dezelfde locatie in")
     parameter_name = "same_location_in"

@@ -29,7 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kpis import evidence as access
-from kpis import file_types
+from kpis.core import file_types
 from kpis.models import Evidence
 
 EMPTY = "-"  # as the admin shows an empty value

@@ -1,7 +1,7 @@
 """Import batches: which file brought which rows, and undoing a batch as a whole.
 
 A batch is made by an import (the fast transport import, or any admin import of
-records: ``kpis.import_batches``), never by hand, and is not changed afterwards. The
+records: ``kpis.core.import_batches``), never by hand, and is not changed afterwards. The
 standard delete stays off: it would delete the batch's rows around the closed-year
 check. "Ongedaan maken" is the way out instead: a confirmation page that says how many
 rows go (and how many changed records stay as they are), refused while one of their
@@ -21,11 +21,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kpis import import_batches
+from kpis.admin.closing import ReadOnlyAdmin
+from kpis.core import import_batches
+from kpis.core.admin import closed_year_error
 from kpis.models import ClosedYearError, ImportBatch
-
-from .base import closed_year_error
-from .closing import ReadOnlyAdmin
 
 
 @admin.register(ImportBatch)

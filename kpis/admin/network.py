@@ -1,10 +1,10 @@
 """The network's identity in the admin: one record that coordinators change, never add
 twice nor delete.
 
-The section titles are kept as one JSON object keyed by section (``kpis.figures.Section``);
-the form shows one box per section with its default title as placeholder, so nobody
-edits JSON. The colours are refused when white text on them, or the colour as text on
-white, would be hard to read (WCAG AA, 4.5:1).
+The section titles are kept as one JSON object keyed by section
+(``kpis.reporting.figures.Section``); the form shows one box per section with its
+default title as placeholder, so nobody edits JSON. The colours are refused when white
+text on them, or the colour as text on white, would be hard to read (WCAG AA, 4.5:1).
 """
 
 from django import forms
@@ -14,11 +14,10 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from kpis.figures import Section
+from kpis.core.admin import FigureReferenceAdmin
 from kpis.models import Network
 from kpis.models.network import MIN_CONTRAST, SINGLE_ID, WHITE, contrast_ratio
-
-from .base import FigureReferenceAdmin
+from kpis.reporting.figures import Section
 
 TITLE_PREFIX = "section_title_"
 

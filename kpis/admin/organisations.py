@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from kpis.core.admin import FigureReferenceAdmin, ImportExportAdmin, ReportYearFilter
 from kpis.models import Organisation, Theme
 from kpis.resources import OrganisationResource, ThemeResource
-
-from .base import FigureReferenceAdmin, ImportExportAdmin, ReportYearFilter
 
 
 class JoinedYearFilter(ReportYearFilter):

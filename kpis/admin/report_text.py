@@ -1,7 +1,7 @@
 """The annual report's texts, one record per year, written by coordinators.
 
 The texts per report section are kept as one JSON object keyed by section
-(``kpis.figures.Section``); the form shows one text box per section, so nobody edits
+(``kpis.reporting.figures.Section``); the form shows one text box per section, so nobody edits
 JSON. A closed year's texts are read-only: they are in its archived PDF.
 """
 
@@ -9,11 +9,10 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kpis import year_policy
-from kpis.figures import Section
+from kpis.core import year_policy
+from kpis.core.admin import year_column
 from kpis.models import ReportText
-
-from .base import year_column
+from kpis.reporting.figures import Section
 
 SECTION_PREFIX = "section_"
 

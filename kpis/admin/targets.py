@@ -6,12 +6,11 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from kpis import reporting
+from kpis.core.admin import DutchDecimalField, ImportExportAdmin, year_column
 from kpis.models import Target
+from kpis.reporting import aggregation
 from kpis.resources import TargetResource
 from kpis.templatetags.kpi_format import figure_value
-
-from .base import DutchDecimalField, ImportExportAdmin, year_column
 
 
 def figure_choices(current: str | None = None) -> list:
@@ -21,7 +20,7 @@ def figure_choices(current: str | None = None) -> list:
     heading, so that an old target can still be opened and saved.
     """
     groups: dict[str, list] = {}
-    for figure in reporting.declared_figures_now():
+    for figure in aggregation.declared_figures_now():
         groups.setdefault(figure.section_label, []).append((figure.key, capfirst(figure.label)))
     choices = [("", "---------"), *groups.items()]
     known = {key for items in groups.values() for key, _label in items}
@@ -59,7 +58,7 @@ class TargetAdmin(ImportExportAdmin, admin.ModelAdmin):
     def get_list_display(self, request):
         """The figure's name and the target in its unit (€ 50.000, 120), from the
         declarations read once per list."""
-        figures = {figure.key: figure for figure in reporting.declared_figures_now()}
+        figures = {figure.key: figure for figure in aggregation.declared_figures_now()}
 
         @admin.display(description=_("figuur"), ordering="key")
         def figure_label(target):

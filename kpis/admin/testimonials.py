@@ -2,10 +2,7 @@ from django.contrib import admin
 from django.template.defaultfilters import truncatechars
 from django.utils.translation import gettext_lazy as _
 
-from kpis.models import Testimonial
-from kpis.resources import TestimonialResource
-
-from .base import (
+from kpis.core.admin import (
     ADVISER_FILTER,
     REGISTRATION_FIELDSET,
     ImportExportAdmin,
@@ -13,6 +10,8 @@ from .base import (
     RelatedCodeListFilter,
     ReportYearFilter,
 )
+from kpis.models import Testimonial
+from kpis.resources import TestimonialResource
 
 
 @admin.register(Testimonial)

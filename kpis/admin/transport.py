@@ -25,10 +25,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from kpis import audit, cells, jobs, transport_import
+from kpis import jobs, transport_import
+from kpis.core import audit, cells
+from kpis.core.admin import LibraryListFilter, ReportDatedAdmin, ReportYearFilter
 from kpis.models import TransportImportJob, TransportReservation
-
-from .base import LibraryListFilter, ReportDatedAdmin, ReportYearFilter
 
 
 class TransportImportForm(forms.Form):

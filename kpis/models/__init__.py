@@ -1,24 +1,24 @@
-from .activities import (
+from kpis.core.registration import ClosedYearError, Registration, ReportDated
+from kpis.models.activities import (
     KnowledgeCircle,
     KnowledgeCircleMeeting,
     SupportActivity,
     SupportKind,
     Training,
 )
-from .base import ClosedYearError, Registration, ReportDated
-from .closing import ClosedYear, YearReopening
-from .communication import Channel, ChannelPost, ChannelStatistic, Publication
-from .digital import InformationPoint
-from .evidence import Evidence
-from .imports import ImportBatch, ImportBatchRow
-from .jobs import TransportImportJob
-from .network import Network
-from .notifications import NotificationPreference
-from .organisations import Organisation, Province, Theme
-from .report_text import ReportText
-from .targets import Target
-from .testimonials import Testimonial
-from .transport import TransportMonthTotal, TransportReservation
+from kpis.models.closing import ClosedYear, YearReopening
+from kpis.models.communication import Channel, ChannelPost, ChannelStatistic, Publication
+from kpis.models.digital import InformationPoint
+from kpis.models.evidence import Evidence
+from kpis.models.imports import ImportBatch, ImportBatchRow
+from kpis.models.jobs import TransportImportJob
+from kpis.models.network import Network
+from kpis.models.notifications import NotificationPreference
+from kpis.models.organisations import Organisation, Province, Theme
+from kpis.models.report_text import ReportText
+from kpis.models.targets import Target
+from kpis.models.testimonials import Testimonial
+from kpis.models.transport import TransportMonthTotal, TransportReservation
 
 __all__ = [
     "Channel",

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import (
+from kpis.core.registration import (
     FieldCheck,
     FigureReference,
     Registration,
@@ -16,14 +16,14 @@ from .base import (
     ensure_years_open,
     non_negative,
 )
-from .organisations import FigureReferenceSlugManager
+from kpis.models.organisations import FigureReferenceSlugManager
 
 
 class SupportKind(FigureReference):
     """A kind of countable support work (advice, process optimised, best practice shared...).
 
     Kinds are data: a new kind of the same shape is one admin record (plus, if it is to
-    appear in the report, one figure declaration in ``kpis/figures.py``).
+    appear in the report, one figure declaration in ``kpis/reporting/figures.py``).
     """
 
     name = models.CharField(

@@ -5,14 +5,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .rules import FieldCheck
+from kpis.core.rules import FieldCheck
 
 
 class ClosedYear(models.Model):
     """A closed report year, with the figures as they were published.
 
     While this record exists, every registration dated in ``year`` refuses creation,
-    change and deletion (see ``kpis.models.base.ensure_years_open``).
+    change and deletion (see ``kpis.core.registration.ensure_years_open``).
     """
 
     year = models.PositiveSmallIntegerField(
@@ -36,7 +36,7 @@ class ClosedYear(models.Model):
         help_text=_("Alle figuren van het jaar zoals ze bij het afsluiten waren."),
     )
     # The report as published, made inside the closing transaction; the database refuses
-    # any change to it (kpis.year_policy, the snapshot guard). Empty for a year closed
+    # any change to it (kpis.core.year_policy, the snapshot guard). Empty for a year closed
     # before reports were archived.
     report_pdf = models.BinaryField(
         _("jaarverslag (PDF)"),
@@ -50,7 +50,7 @@ class ClosedYear(models.Model):
         blank=True,
         help_text=_("SHA-256 van het vastgestelde jaarverslag (PDF)."),
     )
-    # What the closing checklist (kpis.checklist) warned about and the coordinator saw
+    # What the closing checklist (kpis.reporting.checklist) warned about and the coordinator saw
     # before closing: [{key, message, count, severity}, ...]. Written once, at closing;
     # empty (null) for a year closed before there was a checklist. Nullable, so that
     # adding it is an ALTER TABLE on SQLite, not a rebuilt table under its triggers.

@@ -4,14 +4,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import (
+from kpis.core.registration import (
     FigureReference,
     Registration,
     ReportDated,
     end_not_before_start,
     non_negative,
 )
-from .organisations import FigureReferenceSlugManager
+from kpis.models.organisations import FigureReferenceSlugManager
 
 
 class Channel(FigureReference):

@@ -6,7 +6,12 @@ from django.db import models
 from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext_lazy as _
 
-from .base import Registration, ReportDatedQuerySet, StockRule, end_not_before_start
+from kpis.core.registration import (
+    Registration,
+    ReportDatedQuerySet,
+    StockRule,
+    end_not_before_start,
+)
 
 STOCK = StockRule(start="opened_on", end="closed_on")
 """A point counts in the stock from its opening day up to, not including, its closing day."""

@@ -29,9 +29,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kpis import file_types
-
-from .base import ReportDated
+from kpis.core import file_types
+from kpis.core.registration import ReportDated
 
 # Other spellings of an extension that need no correcting ("foto.jpeg" stays as it is).
 EXTENSION_ALIASES = {".jpg": {".jpeg", ".jfif"}, ".heic": {".heif"}}

@@ -5,7 +5,7 @@ a column of their own (``TransportReservation.import_batch``: a million rows are
 written and deleted by that column). Every other kind of record, imported through the
 admin's django-import-export pages, is listed in ``ImportBatchRow`` (batch, content
 type, id), written in the import's own transaction; the registration tables get no
-column for it. ``kpis.import_batches`` reads and undoes both.
+column for it. ``kpis.core.import_batches`` reads and undoes both.
 """
 
 from django.conf import settings

@@ -8,7 +8,7 @@ one instance.
 
 Pages read it through ``Network.objects.current()``: once per request (the middleware
 ``kpis.middleware.NetworkMiddleware`` keeps it for the request) and from the cache under
-the data version (``kpis.data_version``: the table has the same triggers as every other
+the data version (``kpis.core.data_version``: the table has the same triggers as every other
 table of this app, so an edit shows on the next page, the page cache included).
 """
 
@@ -31,8 +31,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .base import FigureReference, FigureReferenceQuerySet
-from .organisations import Organisation, Province
+from kpis.core.registration import FigureReference, FigureReferenceQuerySet
+from kpis.models.organisations import Organisation, Province
 
 SINGLE_ID = 1
 DEFAULT_NAME = "Bibliotheeknetwerk"
@@ -205,7 +205,7 @@ class NetworkManager(models.Manager.from_queryset(FigureReferenceQuerySet)):
         memo = _request_identity.get()
         if memo is not None and "identity" in memo:
             return memo["identity"]
-        from kpis import page_cache
+        from kpis.core import page_cache
 
         if not settings.BNF_FIGURE_CACHE:
             version = None
@@ -396,7 +396,7 @@ class Network(FigureReference):
         return Province.adjective(self.home_province)
 
     def section_title(self, key: str) -> str | None:
-        """The network's own title for a report section (``kpis.figures.Section``)."""
+        """The network's own title for a report section (``kpis.reporting.figures.Section``)."""
         titles = self.section_titles if isinstance(self.section_titles, dict) else {}
         title = titles.get(str(key))
         if not isinstance(title, str):

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import FigureReference, FigureReferenceQuerySet
+from kpis.core.registration import FigureReference, FigureReferenceQuerySet
 
 
 class Province(models.TextChoices):

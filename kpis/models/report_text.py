@@ -125,7 +125,7 @@ class ReportText(models.Model):
         return reverse("kpis:report", args=[self.year])
 
     def section_text(self, section: str) -> str:
-        """The text of one report section (a ``kpis.figures.Section`` value)."""
+        """The text of one report section (a ``kpis.reporting.figures.Section`` value)."""
         texts = self.section_texts if isinstance(self.section_texts, dict) else {}
         value = texts.get(str(section), "")
         return value if isinstance(value, str) else ""

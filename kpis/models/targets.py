@@ -9,9 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kpis import year_policy
-
-from .base import FieldCheck, YearGuardedQuerySet, non_negative
+from kpis.core import year_policy
+from kpis.core.registration import FieldCheck, YearGuardedQuerySet, non_negative
 
 
 class Target(models.Model):

@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import Registration, ReportDatedQuerySet
+from kpis.core.registration import Registration, ReportDatedQuerySet
 
 
 class TestimonialQuerySet(ReportDatedQuerySet):

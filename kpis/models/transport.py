@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from .base import FieldCheck, ReportDated, ReportDatedQuerySet
-from .network import SINGLE_ID, Network
-from .organisations import Organisation
+from kpis.core.registration import FieldCheck, ReportDated, ReportDatedQuerySet
+from kpis.models.network import SINGLE_ID, Network
+from kpis.models.organisations import Organisation
 
 
 def _home_libraries(province: str | None = None) -> models.QuerySet:

@@ -10,6 +10,7 @@ skipped when nothing changed) instead of adding a second one.
 Transport reservations have their own bulk import (``kpis.admin.transport``).
 """
 
+from kpis.core.resources import BnfResource
 from kpis.models import (
     Channel,
     ChannelPost,
@@ -26,8 +27,6 @@ from kpis.models import (
     Theme,
     Training,
 )
-
-from .base import BnfResource
 
 REGISTRATION = ("adviser", "themes", "notes")
 """The columns every registration ends with."""

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from kpis.figures import Kind, Unit
+from kpis.reporting.figures import Kind, Unit
 
 register = template.Library()
 
@@ -66,7 +66,7 @@ def change_badge(item):
 
 @register.simple_tag
 def chart_figure(chart, compact: bool = False):
-    """A chart (``kpis.charts.Chart``) in a <figure>: the SVG, its summary as the caption
+    """A chart (``kpis.reporting.charts.Chart``) in a <figure>: the SVG, its summary as the caption
     and its numbers as a table in a <details>. Built here in one pass rather than in a
     template loop: the dashboard has one per figure."""
     classes = (

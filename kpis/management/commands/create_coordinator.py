@@ -21,8 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from kpis.audit import command_context
-from kpis.roles import COORDINATOR
+from kpis.core.audit import command_context
+from kpis.core.roles import COORDINATOR
 
 PASSWORD_VARIABLE = "DJANGO_COORDINATOR_PASSWORD"
 

@@ -15,7 +15,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis.audit import command_context
+from kpis.core.audit import command_context
 from kpis.transport_import import SOURCE_COMMAND, DatabaseBusy, import_transport
 
 SHOWN_ERRORS = 50

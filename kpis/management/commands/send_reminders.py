@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
 from kpis import reminders
-from kpis.audit import command_context
+from kpis.core.audit import command_context
 
 
 class Command(BaseCommand):

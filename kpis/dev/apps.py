@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DevToolsConfig(AppConfig):
+    name = "kpis.dev"
+    label = "kpis_dev"
+    verbose_name = "Ontwikkelgereedschap"
