@@ -29,6 +29,7 @@ ROLE_MIGRATIONS = [
     ("0012_role_permissions", "grant_role_permissions"),
     ("0013_network", "allow_network"),
     ("0014_evidence", "allow_evidence"),
+    ("0018_event_roles", "allow_events"),
 ]
 
 

@@ -12,6 +12,7 @@ can also use them to write a deliberately invalid record.
 
 import datetime
 import itertools
+import re
 from decimal import Decimal
 
 from kpis.dev import reference
@@ -20,6 +21,7 @@ from kpis.models import (
     ChannelPost,
     ChannelStatistic,
     ClosedYear,
+    Event,
     ImportBatch,
     ImportBatchRow,
     InformationPoint,
@@ -148,6 +150,12 @@ def make_training(**overrides) -> Training:
     """A training on ``DAY`` with 10 participants and no evaluation."""
     fields = {"title": f"Training {_next()}", "held_on": DAY, "participants": 10}
     return Training.objects.create(**{**fields, **overrides})
+
+
+def make_event(**overrides) -> Event:
+    """A network meeting on ``DAY`` with 25 participants."""
+    fields = {"title": f"Bijeenkomst {_next()}", "held_on": DAY, "participants": 25}
+    return Event.objects.create(**{**fields, **overrides})
 
 
 def make_knowledge_circle(**overrides) -> KnowledgeCircle:
@@ -376,3 +384,28 @@ def make_subsidy(**overrides) -> Subsidy:
     if "funder" not in overrides:
         fields["funder"] = make_funder()
     return Subsidy.objects.create(**{**fields, **overrides})
+
+
+# --- one maker per model ---------------------------------------------------------------
+
+# Where a maker's name is not ``make_<model name in snake case>``.
+_NAMED_OTHERWISE = {"kpis.TransportReservation": "make_transport", "kpis.Network": "set_network"}
+
+
+def makers() -> dict:
+    """``{model: maker}`` for every model of our apps that people write to (a summary the
+    database keeps is not one of them), found by name: a new model needs only its
+    ``make_<model>`` here, and every test that goes over all models includes it."""
+    from django.apps import apps
+
+    found = {}
+    for label in ("kpis", "projects", "subsidies"):
+        for model in apps.get_app_config(label).get_models():
+            if not model._meta.managed:
+                continue
+            snake = re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
+            name = _NAMED_OTHERWISE.get(model._meta.label, f"make_{snake}")
+            found[model] = globals().get(name)
+    missing = sorted(model._meta.label for model, maker in found.items() if maker is None)
+    assert not missing, f"Add a make_<model> to tests/factories.py for: {', '.join(missing)}"
+    return found

@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kpis.models import (
-    Channel,
     ChannelPost,
     ChannelStatistic,
     ClosedYear,
@@ -23,47 +22,35 @@ from kpis.models import (
     KnowledgeCircleMeeting,
     Network,
     Organisation,
-    Publication,
-    ReportText,
     SupportActivity,
-    SupportKind,
     Target,
-    Theme,
     Training,
     TransportReservation,
     YearReopening,
 )
-from kpis.models import Testimonial as _Testimonial  # bare "Test..." gets collected by pytest
-from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
-from subsidies.models import Funder, Subsidy
+from projects.models import ProjectApplication
+from subsidies.models import Subsidy
+from tests import factories as f
 from tests.factories import (
     DAY,
     make_channel,
     make_channel_post,
     make_channel_statistic,
     make_closed_year,
-    make_evidence,
     make_fund,
     make_funder,
-    make_guided_trajectory,
-    make_import_batch,
     make_information_point,
     make_knowledge_circle,
     make_knowledge_circle_meeting,
     make_organisation,
-    make_project,
     make_project_application,
-    make_publication,
-    make_report_text,
     make_subsidy,
     make_support_activity,
     make_support_kind,
     make_target,
-    make_testimonial,
     make_theme,
     make_training,
     make_transport,
-    make_year_reopening,
 )
 
 _seq = itertools.count(1)
@@ -86,35 +73,13 @@ def make_group(**fields):
     return Group.objects.create(**{"name": f"Groep {next(_seq)}", **fields})
 
 
+# Every model's maker; an awarded subsidy and a numbered target show more in the lists.
 MAKERS = {
-    Organisation: make_organisation,
-    Theme: make_theme,
-    SupportKind: make_support_kind,
-    SupportActivity: make_support_activity,
-    Training: make_training,
-    KnowledgeCircle: make_knowledge_circle,
-    KnowledgeCircleMeeting: make_knowledge_circle_meeting,
-    Channel: make_channel,
-    ChannelPost: make_channel_post,
-    ChannelStatistic: make_channel_statistic,
-    Publication: make_publication,
-    InformationPoint: make_information_point,
-    _Testimonial: make_testimonial,
+    **f.makers(),
     Target: make_numbered_target,
-    TransportReservation: make_transport,
-    Project: make_project,
-    Fund: make_fund,
-    ProjectApplication: make_project_application,
-    GuidedTrajectory: make_guided_trajectory,
-    Funder: make_funder,
     Subsidy: make_awarded_subsidy,
     User: make_user,
     Group: make_group,
-    ClosedYear: make_closed_year,
-    YearReopening: make_year_reopening,
-    ImportBatch: make_import_batch,
-    ReportText: make_report_text,
-    Evidence: make_evidence,
 }
 
 # Our apps, and the users and groups advisers are picked from; third-party admins

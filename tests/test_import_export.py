@@ -841,6 +841,17 @@ COLUMNS = {
         "notities",
     ],
     "kpis.Theme": ["code", "naam"],
+    "kpis.Event": [
+        "titel",
+        "soort",
+        "datum",
+        "online",
+        "deelnemers",
+        "organisaties",
+        "adviseur",
+        "opgaven",
+        "notities",
+    ],
     "kpis.Training": [
         "titel",
         "datum",
@@ -911,7 +922,7 @@ def test_every_file_has_dutch_columns_in_one_convention():
     }
 
     assert found == COLUMNS
-    same_in_english = {"code", "status", "views", "likes"}
+    same_in_english = {"code", "status", "views", "likes", "online"}
     for model_admin in EXCHANGED:
         resource = model_admin.resource_classes[0]
         for name, field in resource.fields.items():

@@ -1,6 +1,7 @@
 """Data entry in the Django admin, one module per group of models (as in kpis/models/).
 
-``base`` holds what the projects and subsidies admins share with these.
+The base classes that the projects and subsidies admins share with these are in
+``kpis.core.admin``.
 """
 
 from kpis.admin import (
@@ -9,6 +10,7 @@ from kpis.admin import (
     closing,
     communication,
     digital,
+    events,
     imports,
     network,
     organisations,
@@ -25,6 +27,7 @@ __all__ = [
     "closing",
     "communication",
     "digital",
+    "events",
     "imports",
     "network",
     "organisations",

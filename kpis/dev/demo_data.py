@@ -51,6 +51,7 @@ from kpis.models import (
     Channel,
     ChannelPost,
     ChannelStatistic,
+    Event,
     InformationPoint,
     KnowledgeCircle,
     KnowledgeCircleMeeting,
@@ -419,6 +420,7 @@ class DemoData:
             self.trajectories()
             self.support_activities()
             self.trainings()
+            self.events()
             self.knowledge_circles()
             self.channel_posts()
             self.channel_statistics()
@@ -641,6 +643,38 @@ class DemoData:
                     (training, {"themes": themes, "organisations": self.beneficiaries(rng)})
                 )
         self.save(Training, items)
+
+    def events(self) -> None:
+        """A few bijeenkomsten a year; one title once per day (the model's rule)."""
+        rng = self.rng("events")
+        names = {
+            Event.Kind.NETWORK: "Netwerkbijeenkomst {topic}",
+            Event.Kind.INSPIRATION: "Inspiratiesessie {topic}",
+            Event.Kind.CONFERENCE: "Symposium {topic}",
+            Event.Kind.VISIT: "Werkbezoek {topic}",
+        }
+        items, taken = [], set()
+        for year in self.years:
+            for _ in range(self.count(rng, 3, 8)):
+                themes = self.pick_themes(rng)
+                kind = rng.choice(list(Event.Kind))
+                title = names[kind].format(topic=self.topic(rng, themes))
+                day = self.day(rng, year)
+                if (title, day) in taken:
+                    continue
+                taken.add((title, day))
+                event = Event(
+                    **self.registration(
+                        rng,
+                        title=title,
+                        kind=kind,
+                        held_on=day,
+                        online=rng.random() < 0.3,
+                        participants=rng.randint(5, 80),
+                    )
+                )
+                items.append((event, {"themes": themes, "organisations": self.beneficiaries(rng)}))
+        self.save(Event, items)
 
     def knowledge_circles(self) -> None:
         """Circles that start in some year, meet a few times a year, sometimes stop."""

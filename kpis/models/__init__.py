@@ -9,6 +9,7 @@ from kpis.models.activities import (
 from kpis.models.closing import ClosedYear, YearReopening
 from kpis.models.communication import Channel, ChannelPost, ChannelStatistic, Publication
 from kpis.models.digital import InformationPoint
+from kpis.models.events import Event
 from kpis.models.evidence import Evidence
 from kpis.models.imports import ImportBatch, ImportBatchRow
 from kpis.models.jobs import TransportImportJob
@@ -24,6 +25,7 @@ __all__ = [
     "Channel",
     "ClosedYear",
     "ClosedYearError",
+    "Event",
     "Evidence",
     "ImportBatch",
     "ImportBatchRow",

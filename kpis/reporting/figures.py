@@ -22,6 +22,7 @@ from kpis.models import (
     Channel,
     ChannelPost,
     ChannelStatistic,
+    Event,
     InformationPoint,
     KnowledgeCircleMeeting,
     Network,
@@ -364,6 +365,28 @@ def static_figures(
             unit=Unit.COUNT,
             model=KnowledgeCircleMeeting,
             definition=_("Aantal bijeenkomsten van kenniskringen in het jaar."),
+        ),
+        Figure(
+            key="knowledge.events",
+            label=_("bijeenkomsten georganiseerd"),
+            section=Section.KNOWLEDGE,
+            kind=Kind.COUNT,
+            unit=Unit.COUNT,
+            model=Event,
+            definition=_(
+                "Aantal netwerkbijeenkomsten, kennis- en inspiratiesessies, congressen en "
+                "werkbezoeken die het netwerk in het jaar (mede) organiseerde."
+            ),
+        ),
+        Figure(
+            key="knowledge.event_participants",
+            label=_("deelnemers aan bijeenkomsten"),
+            section=Section.KNOWLEDGE,
+            kind=Kind.SUM,
+            unit=Unit.COUNT,
+            model=Event,
+            field="participants",
+            definition=_("Som van de deelnemers aan de bijeenkomsten van het jaar."),
         ),
         _support(
             "knowledge.national_themes",

@@ -1,9 +1,9 @@
 """CSV/XLSX import and export of the kpis models (django-import-export resources).
 
-One resource per model; ``base.BnfResource`` holds everything they share. The columns
+One resource per model; ``kpis.core.resources.BnfResource`` holds everything they share. The columns
 are the model's fields, in the order listed in ``Meta.fields``, headed by a Dutch name
-(``base.COLUMN_NAMES``, and ``column_names`` here for the rest); related records are
-written by code (see ``base.natural_key_fields``). ``Meta.import_id_fields`` are the
+(``kpis.core.resources.COLUMN_NAMES``, and ``column_names`` here for the rest); related records are
+written by code (see ``kpis.core.resources.natural_key_fields``). ``Meta.import_id_fields`` are the
 columns that identify a record: a row matching an existing record updates it (or is
 skipped when nothing changed) instead of adding a second one.
 
@@ -15,6 +15,7 @@ from kpis.models import (
     Channel,
     ChannelPost,
     ChannelStatistic,
+    Event,
     InformationPoint,
     KnowledgeCircle,
     KnowledgeCircleMeeting,
@@ -107,6 +108,23 @@ class TrainingResource(BnfResource):
             "participants",
             "respondents",
             "evaluation_score",
+            "organisations",
+            *REGISTRATION,
+        )
+        import_id_fields = ("title", "held_on")
+
+
+class EventResource(BnfResource):
+    column_names = {"held_on": "datum", "kind": "soort", "online": "online"}
+
+    class Meta:
+        model = Event
+        fields = (
+            "title",
+            "kind",
+            "held_on",
+            "online",
+            "participants",
             "organisations",
             *REGISTRATION,
         )
