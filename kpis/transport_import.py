@@ -55,11 +55,14 @@ Libraries and closed years are read once (no query per row); dates, months,
 quantities and library names are parsed once per distinct value. The file is read as
 a stream; checked rows are kept as the text PostgreSQL's ``COPY`` reads, one string per
 ``BATCH_SIZE`` rows (about 30 bytes a row, no object per row). PostgreSQL receives them
-with ``COPY``; a large file (``BULK_LOAD_ROWS``) is loaded with the table's foreign keys
-and secondary indexes dropped and rebuilt in the same transaction. Other databases
-get one ``executemany`` INSERT per ``BATCH_SIZE`` rows. A million CSV rows import at
-about 75,000 rows/s on two shared cores (``manage.py benchmark_exchange``); XLSX is
-read far slower (openpyxl), fine for the tens of thousands of rows a year brings.
+with ``COPY``; a large file (``BULK_LOAD_ROWS``) is loaded with the table's secondary
+indexes dropped and rebuilt in the same transaction. Its foreign keys stay: dropping or
+adding one would lock the organisations and import batches, so that every page reading
+them waited for the import (``manage.py benchmark_writers --import-rows``). Keeping them
+costs a check per row and key, which PostgreSQL runs before the indexes are rebuilt: the
+write takes several times as long as with the keys dropped. Other databases get one
+``executemany`` INSERT per ``BATCH_SIZE`` rows. XLSX is read far slower (openpyxl), fine
+for the tens of thousands of rows a year brings.
 
 Export
 ------
@@ -660,10 +663,13 @@ def _period(cell, has_month: bool, day, add, row_number: int) -> bool | None:
 
 BULK_LOAD_ROWS = 100_000
 """From this many rows on (and at least a quarter of the rows already in the table),
-PostgreSQL loads the way its manual advises for populating a table: the foreign keys
-and secondary indexes of the transport table are dropped inside the transaction and
-recreated (from their own definitions) after ``COPY``. That takes an exclusive lock on
-the transport table until the import commits: the dashboard waits for those seconds."""
+PostgreSQL loads the way its manual advises for populating a table, as far as that
+locks the transport table only: its secondary indexes are dropped inside the
+transaction and recreated (from their own definitions) after ``COPY``
+(``indexes_rebuilt_after``). That takes an exclusive lock on the transport table until
+the import commits: its readers (the transport list, the export) wait for those
+seconds. The foreign keys stay,
+so the organisations, users and import batches are read and written as usual meanwhile."""
 
 
 def _write(checked: _Checked, result: ImportResult, user, source: str, report: Progress):
