@@ -55,11 +55,14 @@ Libraries and closed years are read once (no query per row); dates, months,
 quantities and library names are parsed once per distinct value. The file is read as
 a stream; checked rows are kept as the text PostgreSQL's ``COPY`` reads, one string per
 ``BATCH_SIZE`` rows (about 30 bytes a row, no object per row). PostgreSQL receives them
-with ``COPY``; a large file (``BULK_LOAD_ROWS``) is loaded with the table's foreign keys
-and secondary indexes dropped and rebuilt in the same transaction. Other databases
-get one ``executemany`` INSERT per ``BATCH_SIZE`` rows. A million CSV rows import at
-about 75,000 rows/s on two shared cores (``manage.py benchmark_exchange``); XLSX is
-read far slower (openpyxl), fine for the tens of thousands of rows a year brings.
+with ``COPY``; a large file (``BULK_LOAD_ROWS``) is loaded with the table's secondary
+indexes dropped and rebuilt in the same transaction. Its foreign keys stay: dropping or
+adding one would lock the organisations and import batches, so that every page reading
+them waited for the import (``manage.py benchmark_writers --import-rows``). Keeping them
+costs a check per row and key, which PostgreSQL runs before the indexes are rebuilt: the
+write takes several times as long as with the keys dropped. Other databases get one
+``executemany`` INSERT per ``BATCH_SIZE`` rows. XLSX is read far slower (openpyxl), fine
+for the tens of thousands of rows a year brings.
 
 Export
 ------
@@ -660,20 +663,21 @@ def _period(cell, has_month: bool, day, add, row_number: int) -> bool | None:
 
 BULK_LOAD_ROWS = 100_000
 """From this many rows on (and at least a quarter of the rows already in the table),
-PostgreSQL loads the way its manual advises for populating a table: the foreign keys
-and secondary indexes of the transport table are dropped inside the transaction and
-recreated (from their own definitions) after ``COPY``. That takes an exclusive lock on
-the transport table until the import commits: the dashboard waits for those seconds."""
+PostgreSQL loads the way its manual advises for populating a table, as far as that
+locks the transport table only: its secondary indexes are dropped inside the
+transaction and recreated (from their own definitions) after ``COPY``
+(``indexes_rebuilt_after``). That takes an exclusive lock on the transport table until
+the import commits: its readers (the transport list, the export) wait for those
+seconds. The foreign keys stay,
+so the organisations, users and import batches are read and written as usual meanwhile."""
 
 
 def _write(checked: _Checked, result: ImportResult, user, source: str, report: Progress):
     table = TransportReservation._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor, _waiting_for_locks(cursor):
         ensure_years_open(checked.years)  # again, now inside the transaction that writes
-        # Before the batch exists: dropping a foreign key to the batch table is refused
-        # while that table has a deferred check pending (the new batch's user).
         bulk = connection.vendor == "postgresql" and _bulk_load_pays(cursor, checked.count)
-        with keys_and_indexes_rebuilt_after(cursor, table, bulk):
+        with indexes_rebuilt_after(cursor, table, bulk):
             try:
                 with transaction.atomic():
                     batch = ImportBatch.objects.create(
@@ -790,27 +794,22 @@ def _bulk_load_pays(cursor, rows: int) -> bool:
 
 
 @contextlib.contextmanager
-def keys_and_indexes_rebuilt_after(cursor, table: str, enabled: bool):
+def indexes_rebuilt_after(cursor, table: str, enabled: bool):
     """Load first, index afterwards (PostgreSQL's "Populating a Database").
 
-    Drops the table's foreign keys and its secondary, non-unique indexes, lets the
-    caller load, then recreates them from their own definitions (same names, same
-    definition: the schema is unchanged afterwards). Re-adding a foreign key checks
-    every row in one pass, so integrity is verified as before. All inside the caller's
-    transaction: if anything fails, the keys and indexes are simply still there. Where
-    the database user may not alter the table, or its exclusive lock is not granted
-    within the lock timeout (a long export still reading), the rows are loaded with the
-    keys and indexes in place.
+    Drops the table's secondary, non-unique indexes, lets the caller load, then
+    recreates them from their own definitions (same names, same definition: the schema
+    is unchanged afterwards). All inside the caller's transaction: if anything fails,
+    the indexes are simply still there. ``DROP INDEX`` locks only ``table`` (until the
+    commit, so its readers wait); its foreign keys stay, because dropping or adding one
+    also locks the table it refers to, every read of the organisations included. Where
+    the database user may not drop the indexes, or the table's exclusive lock is not
+    granted within the lock timeout (a long export still reading), the rows are loaded
+    with the indexes in place.
     """
     if not enabled:
         yield
         return
-    cursor.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-        [table],
-    )
-    foreign_keys = cursor.fetchall()
     cursor.execute(
         "SELECT index.relname, pg_get_indexdef(index.oid) FROM pg_index x "
         "JOIN pg_class index ON index.oid = x.indexrelid "
@@ -823,30 +822,19 @@ def keys_and_indexes_rebuilt_after(cursor, table: str, enabled: bool):
     quote = connection.ops.quote_name
     try:
         with transaction.atomic():  # a savepoint: without the rights, load the normal way
-            with _no_pending_checks(cursor):
-                for name, _definition in foreign_keys:
-                    cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
             for name, _definition in indexes:
                 cursor.execute(f"DROP INDEX {quote(name)}")
     except DatabaseError:
         yield
         return
     yield
+    # CREATE INDEX is refused while the table has pending trigger events: the deferred
+    # checks of its foreign keys, one per row loaded. They run now rather than at commit.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for _name, definition in indexes:
         cursor.execute(definition)
-    with _no_pending_checks(cursor):
-        for name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
-
-
-@contextlib.contextmanager
-def _no_pending_checks(cursor):
-    """Run the deferred constraint checks now (a key's tables cannot be altered while
-    one is pending, such as the new batch's user), and defer them again afterwards."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    yield
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _written(report: Progress, before: int, added: int, *, final: bool = False) -> int:

@@ -66,7 +66,7 @@ from kpis.models import (
     TransportReservation,
 )
 from kpis.reporting.figures import known_keys
-from kpis.transport_import import keys_and_indexes_rebuilt_after
+from kpis.transport_import import indexes_rebuilt_after
 from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
 from subsidies.models import Funder, Subsidy
 
@@ -1006,7 +1006,7 @@ def write_transport(
         if connection.vendor == "postgresql":
             bulk = total >= BULK_LOAD_ROWS
             with (
-                keys_and_indexes_rebuilt_after(cursor, opts.db_table, bulk),
+                indexes_rebuilt_after(cursor, opts.db_table, bulk),
                 cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
             ):
                 # COPY's text format, written per batch: much faster than write_row,

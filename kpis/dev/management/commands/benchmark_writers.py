@@ -6,6 +6,12 @@ PostgreSQL only, in a database of its own (it removes the trainings it writes). 
 same total of one-row ORM writes (each its own transaction, like an admin save) is done
 by one writer and by four writers at once, in turn within one run; it prints the
 throughput of each, their ratio and the load average.
+
+    python manage.py benchmark_writers --yes-destroy-data --import-rows 700000 --writes 0
+
+times other users' writes and reads while a fast transport import of that many rows runs
+(``kpis.dev.blocking``); ``--compare-checkout ../other-worktree --import-repeat 2`` does
+the same with that checkout's import, in turn with this one's.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
+from kpis.dev import blocking
 from kpis.models import Training
 
 TITLE = "benchmark-schrijver"
@@ -36,14 +43,24 @@ class Command(BaseCommand):
             type=int,
             default=0,
             help="Meet ook hoe lang een schrijfactie in een andere tabel wacht tijdens een "
-            "snelle transportimport van zoveel rijen.",
+            "snelle transportimport van zoveel rijen (kpis.dev.blocking).",
+        )
+        parser.add_argument("--import-repeat", type=int, default=1)
+        parser.add_argument(
+            "--compare-checkout",
+            help="Een andere checkout (git worktree) waarvan de import om en om met deze "
+            "wordt gemeten, op dezelfde database.",
         )
 
     def handle(self, *args, writes, repeat, **options):
         if not options["yes_destroy_data"] or connection.vendor != "postgresql":
             raise CommandError("PostgreSQL in een eigen database, met --yes-destroy-data.")
         if options["import_rows"]:
-            self.during_import(options["import_rows"])
+            self.during_import(
+                options["import_rows"], options["import_repeat"], options["compare_checkout"]
+            )
+            if not writes:
+                return
         rates = {1: [], 4: []}
         load = [os.getloadavg()[0]]
         for round_ in range(repeat):
@@ -61,52 +78,19 @@ class Command(BaseCommand):
             f"verhouding {four / one:.2f}; load average {min(load):.1f}–{max(load):.1f}"
         )
 
-    def during_import(self, rows: int) -> None:
-        """One-row writes to trainings, every 20 ms, while a fast transport import runs in
-        another process (as a worker or another gunicorn worker would: in a thread here
-        it would compete for this process's GIL): how long does the longest one wait?"""
-        import subprocess
-        import sys
-        import tempfile
-        from pathlib import Path
-
-        from django.conf import settings
-
-        from kpis.dev.management.commands import benchmark_exchange
-
-        helper = benchmark_exchange.Command()
-        helper.stdout = self.stdout
-        helper.rng = __import__("random").Random(1)
-        helper.libraries = helper.benchmark_libraries()
-        helper.years = helper.open_years(2)
-        helper.clear_transport()
-        user = helper.superuser()
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "transport.csv"
-            helper.generate_csv(path, rows)
-            command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-            command += ["import_transport", str(path), "--user", user.get_username(), "-v", "0"]
-            command += ["--max-bytes", "0"]  # millions of rows: past the upload limit
-            timing = {}
-            started_import = time.perf_counter()
-            process = subprocess.Popen(command)
-            waits, day = [], datetime.date.today()
-            while process.poll() is None:
-                started = time.perf_counter()
-                Training.objects.create(title=f"{TITLE} tijdens import", held_on=day)
-                waits.append(time.perf_counter() - started)
-                time.sleep(0.02)
-            timing["import"] = time.perf_counter() - started_import
-            if process.returncode:
-                raise CommandError("De import in het andere proces mislukte.")
-        helper.clear_transport()
-        Training.objects.filter(title__startswith=TITLE).delete()
-        waits.sort()
-        self.stdout.write(
-            f"tijdens een import van {rows:,} rijen ({timing.get('import', 0):.1f} s): "
-            f"{len(waits)} schrijfacties in een andere tabel, mediaan "
-            f"{1000 * statistics.median(waits):.1f} ms, langste {1000 * waits[-1]:.1f} ms"
-        )
+    def during_import(self, rows: int, repeat: int, compare: str | None) -> None:
+        """Other users' writes and reads during a fast transport import
+        (``kpis.dev.blocking``); with ``compare``, the import of that other checkout in
+        turn with this one's, ``repeat`` times each."""
+        checkouts = [("deze checkout", None)]
+        if compare:
+            checkouts.append((compare, compare))
+        for round_ in range(repeat):
+            for label, checkout in checkouts if round_ % 2 == 0 else checkouts[::-1]:
+                result = blocking.writes_during_import(rows, self.stdout, checkout=checkout)
+                self.stdout.write(f"ronde {round_ + 1}, {label}:")
+                for line in blocking.describe(result):
+                    self.stdout.write("  " + line)
 
     def run(self, writers: int, writes: int) -> float:
         day = datetime.date.today()
