@@ -4,24 +4,26 @@
 
 PostgreSQL only, in a database of its own (it removes the trainings it writes). The
 same total of one-row ORM writes (each its own transaction, like an admin save) is done
-by one writer and by four writers at once, in turn within one run; it prints the
-throughput of each, their ratio and the load average.
+by one writer and by four writers at once, in turn within one run
+(``kpis.dev.bench.writers``, also in ``manage.py benchmark``); it prints the throughput
+of each, their ratio and the load average.
 """
 
 from __future__ import annotations
 
 import datetime
-import os
 import statistics
-import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections
+from django.db import connection
 
+from kpis.dev.bench import writers
+from kpis.dev.bench.common import LoadRecorder
+from kpis.dev.bench.exchange import Exchange
 from kpis.models import Training
 
-TITLE = "benchmark-schrijver"
+TITLE = writers.TITLE
 
 
 class Command(BaseCommand):
@@ -44,21 +46,12 @@ class Command(BaseCommand):
             raise CommandError("PostgreSQL in een eigen database, met --yes-destroy-data.")
         if options["import_rows"]:
             self.during_import(options["import_rows"])
-        rates = {1: [], 4: []}
-        load = [os.getloadavg()[0]]
-        for round_ in range(repeat):
-            for writers in (1, 4) if round_ % 2 == 0 else (4, 1):
-                rates[writers].append(self.run(writers, writes))
-                load.append(os.getloadavg()[0])
-                self.stdout.write(
-                    f"ronde {round_ + 1}: {writers} schrijver(s): "
-                    f"{rates[writers][-1]:.0f} schrijfacties/s"
-                )
-        Training.objects.filter(title__startswith=TITLE).delete()
-        one, four = statistics.median(rates[1]), statistics.median(rates[4])
+        load = LoadRecorder()
+        result = writers.measure(writes, repeat, load, log=self.stdout.write)
         self.stdout.write(
-            f"mediaan: 1 schrijver {one:.0f}/s, 4 schrijvers {four:.0f}/s, "
-            f"verhouding {four / one:.2f}; load average {min(load):.1f}–{max(load):.1f}"
+            f"mediaan: 1 schrijver {result['one_per_s']:.0f}/s, 4 schrijvers "
+            f"{result['four_per_s']:.0f}/s, verhouding {result['ratio']:.2f}; "
+            f"load average {load.span()}"
         )
 
     def during_import(self, rows: int) -> None:
@@ -72,13 +65,7 @@ class Command(BaseCommand):
 
         from django.conf import settings
 
-        from kpis.dev.management.commands import benchmark_exchange
-
-        helper = benchmark_exchange.Command()
-        helper.stdout = self.stdout
-        helper.rng = __import__("random").Random(1)
-        helper.libraries = helper.benchmark_libraries()
-        helper.years = helper.open_years(2)
+        helper = Exchange(self.stdout, seed=1)
         helper.clear_transport()
         user = helper.superuser()
         with tempfile.TemporaryDirectory() as folder:
@@ -107,24 +94,3 @@ class Command(BaseCommand):
             f"{len(waits)} schrijfacties in een andere tabel, mediaan "
             f"{1000 * statistics.median(waits):.1f} ms, langste {1000 * waits[-1]:.1f} ms"
         )
-
-    def run(self, writers: int, writes: int) -> float:
-        day = datetime.date.today()
-        share = writes // writers
-
-        def work(n: int) -> None:
-            try:
-                for i in range(share):
-                    Training.objects.create(title=f"{TITLE} {n}-{i}", held_on=day)
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(writers)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.perf_counter() - started
-        Training.objects.filter(title__startswith=TITLE).delete()
-        return share * writers / seconds
