@@ -14,6 +14,7 @@ import datetime
 import itertools
 from decimal import Decimal
 
+from kpis.dev import reference
 from kpis.models import (
     Channel,
     ChannelPost,
@@ -80,6 +81,36 @@ def set_network(**fields) -> Network:
     if members is not None:
         network.members.set(members)
     return network
+
+
+# BNF's own reference data, as the demo fixture and the demo generator have it: from the
+# one place it is written (kpis.dev.reference), never typed again in a test.
+
+
+def make_reference_organisation(code: str = "fmb", **overrides) -> Organisation:
+    """BNF's organisation ``code`` ("fmb", "dnb", "provincie-flevoland", a library
+    elsewhere), with its reference name, kind and province."""
+    fields = reference.organisation(code)
+    fields["notes"] = fields.pop("note")
+    return Organisation.objects.create(**{**fields, **overrides})
+
+
+def make_reference_theme(slug: str = "geletterdheid") -> Theme:
+    return Theme.objects.create(slug=slug, name=dict(reference.THEMES)[slug])
+
+
+def make_reference_channel(slug: str = "website") -> Channel:
+    for found, name, audience, posts, engagement, order in reference.CHANNELS:
+        if found == slug:
+            return Channel.objects.create(
+                slug=slug,
+                name=name,
+                audience=audience,
+                report_posts=posts,
+                report_engagement=engagement,
+                order=order,
+            )
+    raise KeyError(slug)
 
 
 def make_theme(**overrides) -> Theme:

@@ -38,6 +38,9 @@ from tests.factories import (
     make_funder,
     make_import_batch,
     make_organisation,
+    make_reference_channel,
+    make_reference_organisation,
+    make_reference_theme,
     make_subsidy,
     make_support_kind,
     make_target,
@@ -290,7 +293,7 @@ def test_an_admin_import_leaves_entries_naming_the_user_and_the_changes(
     adviser_client, adviser_user
 ):
     existing = make_training(title="Bestaand", participants=5)
-    make_theme(name="Geletterdheid", slug="geletterdheid")
+    make_reference_theme("geletterdheid")
     content = (
         "title,held_on,participants,themes\n"
         "Nieuw uit bestand,2021-04-01,20,geletterdheid\n"
@@ -315,8 +318,8 @@ def test_an_admin_import_leaves_entries_naming_the_user_and_the_changes(
 
 
 def test_each_imported_record_has_its_create_entry_with_its_values(adviser_client, adviser_user):
-    channel = make_channel(slug="website", name="Website")
-    make_theme(name="Geletterdheid", slug="geletterdheid")
+    channel = make_reference_channel("website")
+    make_reference_theme("geletterdheid")
     make_theme(name="Digitaal", slug="digitaal")
     content = (
         b"channel,published_on,title,url,views,likes,themes,notes\n"
@@ -406,8 +409,8 @@ def test_an_import_that_changes_nothing_leaves_nothing(adviser_client):
 def test_the_fast_transport_import_is_one_entry_for_its_batch(coordinator_user):
     from kpis.transport_import import import_transport
 
-    make_organisation(code="fmb", name="FlevoMeer Bibliotheek")
-    make_organisation(code="dnb", name="De Nieuwe Bibliotheek")
+    make_reference_organisation("fmb")
+    make_reference_organisation("dnb")
     content = b"datum,van,naar,aantal\n2021-03-15,fmb,dnb,4\n2021-03-16,dnb,fmb,2\n"
 
     result = import_transport(io.BytesIO(content), file_name="ibl-maart.csv", user=coordinator_user)

@@ -188,10 +188,10 @@ def test_an_adviser_registers_a_post_in_three_clicks_from_the_start_page(
     from selenium.webdriver.support.ui import WebDriverWait
 
     from kpis.models import ChannelPost
-    from tests.factories import make_channel
+    from tests.factories import make_channel, make_reference_channel
 
     make_channel(name="Nieuwsbrief", slug="nieuwsbrief")
-    make_channel(name="Website", slug="website")
+    make_reference_channel("website")
     make_role_user("Adviseur", username="anna", first_name="Anna", last_name="de Vries")
     browser.get(f"{live_server.url}/admin/login/")
     browser.find_element(By.NAME, "username").send_keys("anna")

@@ -417,8 +417,8 @@ def test_a_subsidy_without_award_date_counts_in_no_year():
 
 @pytest.fixture
 def transport_rows():
-    fmb = f.make_organisation(name="FlevoMeer Bibliotheek", code="fmb")
-    dnb = f.make_organisation(name="De Nieuwe Bibliotheek", code="dnb")
+    fmb = f.make_reference_organisation("fmb")
+    dnb = f.make_reference_organisation("dnb")
     utrecht = f.make_organisation(province=Province.UTRECHT)
     gelderland = f.make_organisation(province=Province.GELDERLAND)
     return {

@@ -33,6 +33,20 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kpis.core.year_policy import ensure_years_open
+from kpis.dev.reference import (
+    ADVISER_EMAIL,
+    ADVISERS,
+    CHANNELS,
+    FUNDERS,
+    FUNDS,
+    HOME_LIBRARIES,
+    HOME_PROVINCE,
+    NEIGHBOURS,
+    NETWORK_ORGANISATIONS,
+    OTHER_LIBRARIES,
+    SUPPORT_KINDS,
+    THEMES,
+)
 from kpis.models import (
     Channel,
     ChannelPost,
@@ -41,7 +55,6 @@ from kpis.models import (
     KnowledgeCircle,
     KnowledgeCircleMeeting,
     Organisation,
-    Province,
     Publication,
     SupportActivity,
     SupportKind,
@@ -74,18 +87,7 @@ def dutch_number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-# --- reference data (natural keys as in the 2021 fixture) ---------------------------
-
-ADVISERS = [("karin", "Karin"), ("tjarko", "Tjarko"), ("sylvie", "Sylvie"), ("lizet", "Lizet")]
-
-THEMES = [
-    ("geletterdheid", "Geletterdheid"),
-    ("digitale-inclusie", "Digitale inclusie"),
-    ("leven-lang-ontwikkelen", "Leven lang ontwikkelen"),
-    ("gezinsaanpak", "Gezinsaanpak"),
-    ("digitaal-burgerschap", "Digitaal burgerschap"),
-    ("inburgering", "Inburgering"),
-]
+# --- reference data: kpis.dev.reference (natural keys as in the 2021 fixture) ---------
 
 # Topics per theme, for titles.
 TOPICS = {
@@ -133,102 +135,6 @@ TOPICS = {
         "Welkom in de bibliotheek voor nieuwkomers",
         "Oefenen met Nederlands",
     ],
-}
-
-SUPPORT_KINDS = [
-    ("best-practice", "Flevolandse best practice of expertise gedeeld"),
-    ("advice", "Advies over de doorontwikkeling van diensten en producten"),
-    ("process-optimised", "Proces geoptimaliseerd"),
-    ("service-supported", "Dienst of activiteit ondersteund bij de uitvoering"),
-    ("national-theme", "Lokaal relevant thema ingebracht in het landelijke bibliotheeknetwerk"),
-]
-
-# (slug, name, audience, report_posts, report_engagement, order) as in the fixture.
-CHANNELS = [
-    ("website", "Website", Channel.Audience.EXTERNAL, False, False, 1),
-    ("yammer", "Yammer", Channel.Audience.INTERNAL, True, True, 2),
-    ("flip", "Flip", Channel.Audience.INTERNAL, True, False, 3),
-    ("blink", "Blink", Channel.Audience.INTERNAL, True, False, 4),
-]
-
-FUNDERS = [
-    ("provincie-flevoland", "Provincie Flevoland"),
-    ("koninklijke-bibliotheek", "Koninklijke Bibliotheek"),
-    ("stichting-lezen", "Stichting Lezen"),
-    ("fonds-cultuurparticipatie", "Fonds voor Cultuurparticipatie"),
-    ("gemeente-almere", "Gemeente Almere"),
-]
-
-FUNDS = [
-    ("innovatiefonds", "Innovatiefonds"),
-    ("fonds-cultuurparticipatie", "Fonds voor Cultuurparticipatie"),
-    ("oranje-fonds", "Oranje Fonds"),
-    ("stimuleringsregeling-flevoland", "Stimuleringsregeling Provincie Flevoland"),
-]
-
-# The network's own organisations, as in the fixture (code, name, kind, joined).
-NETWORK = [
-    ("fmb", "FlevoMeer Bibliotheek", Organisation.Kind.LIBRARY, datetime.date(2016, 1, 1)),
-    ("dnb", "De Nieuwe Bibliotheek", Organisation.Kind.LIBRARY, datetime.date(2016, 1, 1)),
-    (
-        "provincie-flevoland",
-        "Provincie Flevoland",
-        Organisation.Kind.PROVINCE,
-        datetime.date(2016, 1, 1),
-    ),
-]
-HOME_LIBRARIES = ["fmb", "dnb"]
-
-# Library organisations elsewhere in the country: only in interlibrary transport.
-OTHER_LIBRARIES = [
-    ("gooi-en-meer", "Bibliotheek Gooi en meer", Province.NOORD_HOLLAND),
-    ("oba", "Openbare Bibliotheek Amsterdam", Province.NOORD_HOLLAND),
-    ("bibliotheek-zuid-kennemerland", "Bibliotheek Zuid-Kennemerland", Province.NOORD_HOLLAND),
-    ("bibliotheek-kennemerwaard", "Bibliotheek Kennemerwaard", Province.NOORD_HOLLAND),
-    ("bibliotheek-waterland", "Bibliotheek Waterland", Province.NOORD_HOLLAND),
-    ("bibliotheek-kampen", "Bibliotheek Kampen", Province.OVERIJSSEL),
-    ("stadkamer-zwolle", "Stadkamer Zwolle", Province.OVERIJSSEL),
-    ("bibliotheek-deventer", "Bibliotheek Deventer", Province.OVERIJSSEL),
-    ("bibliotheek-enschede", "Bibliotheek Enschede", Province.OVERIJSSEL),
-    ("bibliotheek-steenwijkerland", "Bibliotheek Steenwijkerland", Province.OVERIJSSEL),
-    ("noordwest-veluwe", "Bibliotheek Noordwest Veluwe", Province.GELDERLAND),
-    ("coda-apeldoorn", "CODA Bibliotheek Apeldoorn", Province.GELDERLAND),
-    ("rozet-arnhem", "Bibliotheek Rozet Arnhem", Province.GELDERLAND),
-    ("bibliotheek-gelderland-zuid", "Bibliotheek Gelderland Zuid", Province.GELDERLAND),
-    ("bibliotheek-ede", "Bibliotheek Ede", Province.GELDERLAND),
-    ("bibliotheek-eemland", "Bibliotheek Eemland", Province.UTRECHT),
-    ("bibliotheek-utrecht", "Bibliotheek Utrecht", Province.UTRECHT),
-    ("bibliotheek-veenendaal", "Bibliotheek Veenendaal", Province.UTRECHT),
-    ("bibliotheek-nieuwegein", "Bibliotheek Nieuwegein", Province.UTRECHT),
-    ("noord-fryslan", "Bibliotheken Noord Fryslân", Province.FRIESLAND),
-    ("bibliotheken-mar-en-fean", "Bibliotheken Mar en Fean", Province.FRIESLAND),
-    ("bibliotheek-zuidoost-fryslan", "Bibliotheek Zuidoost Fryslân", Province.FRIESLAND),
-    ("biblionet-groningen", "Biblionet Groningen", Province.GRONINGEN),
-    ("forum-groningen", "Bibliotheek Groningen", Province.GRONINGEN),
-    ("bibliotheek-assen", "Bibliotheek Assen", Province.DRENTHE),
-    ("bibliotheek-emmen", "Bibliotheek Emmen", Province.DRENTHE),
-    ("bibliotheek-meppel", "Bibliotheek Meppel", Province.DRENTHE),
-    ("bibliotheek-rotterdam", "Bibliotheek Rotterdam", Province.ZUID_HOLLAND),
-    ("bibliotheek-den-haag", "Bibliotheek Den Haag", Province.ZUID_HOLLAND),
-    ("bplusc-leiden", "BplusC Leiden", Province.ZUID_HOLLAND),
-    ("bibliotheek-dordrecht", "Bibliotheek Dordrecht", Province.ZUID_HOLLAND),
-    ("zb-zeeland", "ZB Bibliotheek van Zeeland", Province.ZEELAND),
-    ("bibliotheek-oosterschelde", "Bibliotheek Oosterschelde", Province.ZEELAND),
-    ("bibliotheek-eindhoven", "Bibliotheek Eindhoven", Province.NOORD_BRABANT),
-    ("bibliotheek-midden-brabant", "Bibliotheek Midden-Brabant", Province.NOORD_BRABANT),
-    ("bibliotheek-s-hertogenbosch", "Bibliotheek 's-Hertogenbosch", Province.NOORD_BRABANT),
-    ("bibliotheek-breda", "Bibliotheek Breda", Province.NOORD_BRABANT),
-    ("centre-ceramique", "Bibliotheek Maastricht", Province.LIMBURG),
-    ("bibliotheek-venlo", "Bibliotheek Venlo", Province.LIMBURG),
-    ("bibliotheek-parkstad", "Bibliotheek Parkstad", Province.LIMBURG),
-]
-# Provinces next to Flevoland: more transport to and from there.
-NEIGHBOURS = {
-    Province.NOORD_HOLLAND,
-    Province.OVERIJSSEL,
-    Province.GELDERLAND,
-    Province.UTRECHT,
-    Province.FRIESLAND,
 }
 
 PLACES = [
@@ -393,12 +299,12 @@ class DemoData:
         """Advisers, themes, kinds, channels, funders, funds, libraries: reused by key."""
         users = get_user_model()
         self.advisers = []
-        for username, first_name in ADVISERS:
+        for username, first_name, _role in ADVISERS:
             user, created = users.objects.get_or_create(
                 username=username,
                 defaults={
                     "first_name": first_name,
-                    "email": f"{username}@bnf.example",
+                    "email": ADVISER_EMAIL.format(username=username),
                     "is_staff": True,
                 },
             )
@@ -412,9 +318,9 @@ class DemoData:
         }
         self.kinds = {
             slug: self._get_or_create(
-                SupportKind, slug=slug, defaults={"name": name, "description": DEMO_NOTE}
+                SupportKind, slug=slug, defaults={"name": name, "description": description}
             )
-            for slug, name in SUPPORT_KINDS
+            for slug, name, description in SUPPORT_KINDS
         }
         self.channels = {
             slug: self._get_or_create(
@@ -438,10 +344,8 @@ class DemoData:
             self._get_or_create(Fund, slug=slug, defaults={"name": name}) for slug, name in FUNDS
         ]
         self.organisations = {}
-        for code, name, kind, joined in NETWORK:
-            self.organisations[code] = self._organisation(
-                code, name, kind, Province.FLEVOLAND, joined
-            )
+        for code, name, kind, joined, _note in NETWORK_ORGANISATIONS:
+            self.organisations[code] = self._organisation(code, name, kind, HOME_PROVINCE, joined)
         for code, name, province in OTHER_LIBRARIES:
             self.organisations[code] = self._organisation(
                 code, name, Organisation.Kind.LIBRARY, province, None
@@ -540,7 +444,7 @@ class DemoData:
                         name=name,
                         code=unique_slug(slugify(name), taken_codes, 50),
                         kind=kind,
-                        province=Province.FLEVOLAND,
+                        province=HOME_PROVINCE,
                         joined_network_on=self.day(rng, year),
                         notes=DEMO_NOTE,
                     )
@@ -987,7 +891,7 @@ class DemoData:
         libraries = [self.organisations[code] for code in HOME_LIBRARIES] + [
             self.organisations[code] for code, _n, _p in OTHER_LIBRARIES
         ]
-        home = Province.FLEVOLAND
+        home = HOME_PROVINCE
         groups: dict[str, list[tuple[tuple[int, int], float]]] = {
             "within": [],
             "inter": [],
