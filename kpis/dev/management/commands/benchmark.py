@@ -603,13 +603,13 @@ class Command(BaseCommand):
         http = results.get("http")
         if http and "skipped" not in http:
             lines.append(
-                f"gunicorn dashboard ≥ {HTTP_MIN_RATIO}× figures.json: "
+                f"gunicorn dashboard ≥ {number(HTTP_MIN_RATIO)}× figures.json: "
                 f"{number(http['ratio'], 2)}×, {met(http['ratio'] >= HTTP_MIN_RATIO)}"
             )
         data = results.get("writers")
         if data and "skipped" not in data:
             lines.append(
-                f"4 schrijvers ≥ {WRITERS_MIN_RATIO}× één: {number(data['ratio'], 2)}×, "
+                f"4 schrijvers ≥ {number(WRITERS_MIN_RATIO)}× één: {number(data['ratio'], 2)}×, "
                 f"{met(data['ratio'] >= WRITERS_MIN_RATIO)}"
             )
         data = results.get("admin_import")
