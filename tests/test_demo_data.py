@@ -3,6 +3,7 @@ benchmark command: deterministic, complete, valid, and a dashboard whose number 
 queries does not grow with the data."""
 
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -259,20 +260,57 @@ def test_the_benchmark_refuses_sqlite_and_a_missing_confirmation():
         call_command("benchmark", "--allow-sqlite", stdout=io.StringIO())
 
 
-def test_the_benchmark_runs_with_tiny_sizes():
-    out = io.StringIO()
+def test_the_benchmark_report_has_every_column_and_the_query_count_line(tmp_path):
+    """The one report at tiny sizes (gunicorn and the writers need other processes and
+    connections, so not here): every column, the demo's query counts, no timing."""
+    out, json_file = io.StringIO(), tmp_path / "benchmark.json"
     call_command(
         "benchmark",
-        "--sizes=200",
+        "--sizes=200,400",
         "--repeat=1",
+        "--rounds=1",
         "--years=1",
+        "--only=dashboard,blocking,imports",
+        "--import-rows=300",
+        "--post-rows=30",
+        f"--json={json_file}",
         "--allow-sqlite",
         "--yes-destroy-data",
         stdout=out,
         stderr=io.StringIO(),
     )
     report = out.getvalue()
-    assert "| transportregels |" in report
-    assert "| 200 |" in report
-    assert "processors (nproc)" in report
+    header = next(line for line in report.splitlines() if line.startswith("| transportregels"))
+    assert [cell.strip() for cell in header.strip("|").split("|")] == [
+        "transportregels",
+        "dashboard uit cache (ms)",
+        "queries",
+        "na schrijven (ms)",
+        "queries",
+        "waarvan SQL (ms)",
+        "vloer samenvatting (ms)",
+        "na schrijven / vloer samenvatting",
+        "vloer ruwe tabel (ms)",
+        "na schrijven / vloer ruwe tabel",
+        "figures.json uit cache (ms)",
+        "dashboard / figures.json",
+    ]
+    assert "| 200 |" in report and "| 400 |" in report
+    assert "Queries bij elke omvang gelijk aan demo bnf_2021 (/2021/)" in report
     assert "Let op" not in report  # the hand-written SQL agrees with the dashboard
+    assert "Admin-import 30 berichten" in report and "Snelle import 300 rijen" in report
+    assert "overgeslagen" in report or "Schrijfacties in andere tabellen" in report
+    assert "belasting (load average 1 min) tijdens de run" in report
+    assert "### Acceptatie" in report and "gunicorn" not in report.split("### Acceptatie")[1]
+    data = json.loads(json_file.read_text())
+    assert [row["size"] for row in data["sizes"]] == [200, 400]
+    demo = data["demo"]
+    for row in data["sizes"]:
+        assert (row["cached_queries"], row["after_write_queries"]) == (
+            demo["cached_queries"],
+            demo["after_write_queries"],
+        )
+    assert data["queries_equal_to_demo"] is True
+    assert data["admin_import"]["rows"] == 30 and data["fast_import"]["rows"] == 300
+    assert ("copy_s" in data["fast_import"]) == (connection.vendor == "postgresql")
+    assert TransportReservation.objects.count() == 0  # the imports emptied it again

@@ -5,6 +5,7 @@ import datetime
 import re
 import threading
 import time
+import uuid
 
 import pytest
 from django.core.cache import cache, caches
@@ -259,10 +260,10 @@ def test_single_flight_across_clients_of_a_shared_redis(settings):
             "KEY_PREFIX": "bnf-test",
         }
     }
+    key = f"test.redis.{uuid.uuid4().hex}"  # test runs in parallel share the Redis
     try:
-        caches["default"].delete_many(["test.redis", "test.redis:lock"])
         compute = Counting()
-        results = run_threads(8, lambda: page_cache.single_flight("test.redis", compute, 60))
+        results = run_threads(8, lambda: page_cache.single_flight(key, compute, 60))
         assert compute.calls == 1 and results == [{"value": 42}] * 8
     finally:
-        caches["default"].delete_many(["test.redis", "test.redis:lock"])
+        caches["default"].delete_many([key, f"{key}:lock"])

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 import io
 import os
-import random
 import re
 import statistics
 import subprocess
@@ -99,18 +98,14 @@ def writes_during_import(rows: int, stdout=None, *, checkout: str | Path | None 
     ``write_seconds`` the part after checking (the writing transaction). ``stdout``,
     if given, gets a line of progress now and then.
     """
-    from kpis.dev.management.commands import benchmark_exchange
+    from kpis.dev.bench.exchange import Exchange
 
     if connection.vendor != "postgresql":
         raise ValueError("writes_during_import measures PostgreSQL's locks.")
     checkout = Path(checkout or settings.BASE_DIR)
-    helper = benchmark_exchange.Command()
-    helper.stdout = stdout or io.StringIO()
-    helper.rng = random.Random(1)
-    helper.libraries = helper.benchmark_libraries()
-    helper.years = helper.open_years(2)
+    helper = Exchange(stdout or io.StringIO(), seed=1)
     helper.clear_transport()
-    user = helper.superuser()
+    user = helper.user
     library = helper.libraries[0]  # one the import refers to
     load = [os.getloadavg()[0]]
     waits: dict[str, list[float]] = {kind: [] for kind in KINDS}

@@ -1,4 +1,4 @@
-"""Benchmark: does the dashboard stay fast at national scale? Run by hand, not in the tests.
+"""The one benchmark report: dashboard per size, then server, writers and imports once.
 
 THIS DESTROYS ALL DATA IN THE DATABASE IT RUNS ON (``manage.py flush``). Give it a
 database of its own through ``DATABASE_URL`` and confirm with ``--yes-destroy-data``::
@@ -6,89 +6,81 @@ database of its own through ``DATABASE_URL`` and confirm with ``--yes-destroy-da
     psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE bnf_bench'
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/bnf_bench
     python manage.py migrate
-    python manage.py benchmark --sizes 10000,100000,1000000 --repeat 20 --yes-destroy-data
+    python manage.py benchmark --yes-destroy-data --json benchmark.json
 
 It runs on PostgreSQL, as production does; SQLite is refused unless ``--allow-sqlite``
-(useful only to try the command itself).
+(useful only to try the command itself: the writers and the ``COPY`` floor are then
+skipped). Every ratio is taken from measurements made in turns (A, B, B, A, ...)
+within this run, so both sides see the same background load; the load average is
+sampled throughout and printed as its minimum and maximum.
 
-What it does:
+1. **Demo reference** (section ``dashboard``): the 2021 demo (``loaddata bnf_2021``)
+   and the dashboard's number of queries there, cached and after a write.
+2. **Per size** in ``--sizes`` (``dashboard``): every other registration type once
+   (``kpis.dev.demo_data``), then that many transport rows (COPY) and ``VACUUM
+   (ANALYZE)``, and ``kpis.dev.bench.dashboard``: the dashboard cached and after a
+   write (median server time of ``--repeat``), the floor on the transport summary and
+   on the raw transport rows (hand-written SQL, checked against the dashboard's
+   figures), ``figures.json`` cached, and the query counts, which must equal the
+   demo's.
+3. **Once, at the last size** (the data then in the database):
 
-1. Empties the database, then generates every other registration type once
-   (``kpis.dev.demo_data``, ``--years`` years ending last year, ``--seed``) and a
-   superuser for the admin.
-2. For each size in ``--sizes``: removes all transport rows, generates that many
-   (COPY), runs ``VACUUM (ANALYZE)`` (what autovacuum would have done by then), and
-   measures, each as the median of ``--repeat`` runs after two warm-up runs, all
-   measurements taken in turns so that each sees the same background load:
+   - ``http``: gunicorn (``--workers`` 2) on 127.0.0.1 and ``--threads`` (8) keep-alive
+     client threads, dashboard against ``figures.json`` (``kpis.dev.bench.gunicorn_load``);
+   - ``writers``: one writer against four (``kpis.dev.bench.writers``, PostgreSQL);
+   - ``blocking``: the longest wait of one-row writes in other tables during an
+     import (``kpis.dev.blocking``; PostgreSQL only);
+   - ``imports`` (empties the transport table): the admin import of ``--post-rows``
+     posts (preview and confirm) and the fast transport import of ``--import-rows``
+     rows against a plain ``COPY`` of the same rows (``kpis.dev.bench.exchange``).
 
-   - the dashboard ``/<year>/`` for the last generated year, as an anonymous visitor,
-     through ``django.test.Client`` (server time: view, queries and template), with
-     its number of queries; once with the figure cache (the data unchanged since the
-     last request: what visitors mostly get) and once without it (``BNF_FIGURE_CACHE``
-     off: what the first request after a change costs), with the database time;
-   - ``/<year>/figures.json``;
-   - the transport admin list ``/admin/kpis/transportreservation/``, logged in as the
-     superuser, without and with the dashboard's ``?year=`` filter;
-   - the "raw SQL floor": hand-written SQL that computes the same figures. For
-     transport (the within-province and interprovincial sums for all years, which
-     dominate) the fastest of a few formulations; its result is checked against
-     ``kpis.reporting.aggregation.history()``. Plus one grouped query per other source, as the
-     dashboard needs them.
-
-3. Prints a Markdown table (one row per size) and the machine it ran on.
-
-Requests run with ``DEBUG`` off, as in production. Numbers on a shared or busy
-machine vary; the load average is printed with the results. ``--explain`` also prints
-the PostgreSQL plan of the dashboard's slowest query for every size.
+4. A Markdown report: the tables, the acceptance figures met or not, the machine and
+   the load average; ``--json FILE`` writes the same numbers as JSON.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import platform
-import secrets
 import statistics
+import tempfile
 import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import Path
 
-import django
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
 
-from kpis.dev import demo_data
-from kpis.models import (
-    Channel,
-    ChannelPost,
-    ChannelStatistic,
-    InformationPoint,
-    KnowledgeCircleMeeting,
-    Network,
-    Organisation,
-    Publication,
-    SupportActivity,
-    SupportKind,
-    Target,
-    Testimonial,
-    Training,
-    TransportReservation,
+from kpis.dev import blocking, demo_data
+from kpis.dev.bench import dashboard, gunicorn_load, writers
+from kpis.dev.bench.common import (
+    LoadRecorder,
+    database_label,
+    dutch,
+    in_turns,
+    load_text,
+    machine_info,
 )
-from kpis.models.transport import home_library_ids
-from kpis.reporting import aggregation
-from kpis.reporting.figures import declared_figures
-from projects.models import Fund, GuidedTrajectory, Project, ProjectApplication
-from subsidies.models import Subsidy
+from kpis.dev.bench.exchange import Exchange
+from kpis.models import Network, Province, TransportReservation
+from kpis.models.network import SINGLE_ID
 
 BENCHMARK_USERNAME = "benchmark"
-WARM_UP = 2
+SECTIONS = ("dashboard", "http", "writers", "blocking", "imports")
+DEMO_FIXTURE, DEMO_YEAR = "bnf_2021", 2021
+
+# The acceptance figures (issue 13).
+AFTER_WRITE_MAX_MS = 150
+AFTER_WRITE_AT = 10_000_000
+CACHED_MAX_MS = 10
+HTTP_MIN_RATIO = 0.5
+WRITERS_MIN_RATIO = 1.1
+ADMIN_IMPORT_MIN_ROWS_S = 5_000
+BLOCKED_WRITE_MAX_MS = 100
 
 
 def sizes_list(text: str) -> list[int]:
@@ -96,9 +88,16 @@ def sizes_list(text: str) -> list[int]:
         sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
     except ValueError as error:
         raise ValueError(text) from error
-    if not sizes or any(size < 0 for size in sizes):
+    if not sizes or any(size < 1 for size in sizes):
         raise ValueError(text)
     return sizes
+
+
+def sections_list(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names or any(name not in SECTIONS for name in names):
+        raise ValueError(text)
+    return names
 
 
 def positive(text: str) -> int:
@@ -108,231 +107,62 @@ def positive(text: str) -> int:
     return value
 
 
-def interleaved_medians_ms(functions: dict[str, Callable[[], object]], repeat: int):
-    """Median wall time per function (ms), timed in turns after a warm-up.
-
-    Taking turns (A, B, C, A, B, C, ...) exposes every measurement to the same
-    background load, so their ratios stay meaningful on a busy machine.
-    """
-    for function in functions.values():
-        for _ in range(min(WARM_UP, repeat)):
-            function()
-    times: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(repeat):
-        for name, function in functions.items():
-            started = time.perf_counter()
-            function()
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+def met(ok: bool) -> str:
+    return "gehaald" if ok else "NIET gehaald"
 
 
-@dataclass
-class Row:
-    size: int
-    load_s: float = 0.0
-    table_mb: float | None = None
-    dashboard_ms: float = 0.0
-    dashboard_queries: int = 0
-    uncached_ms: float = 0.0
-    uncached_queries: int = 0
-    dashboard_sql_ms: float = 0.0
-    json_ms: float = 0.0
-    admin_ms: float | None = None
-    admin_year_ms: float | None = None
-    admin_queries: int | None = None
-    history_ms: float = 0.0
-    floor_transport_ms: float = 0.0
-    floor_other_ms: float = 0.0
-    floor_variants: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def floor_ms(self) -> float:
-        return self.floor_transport_ms + self.floor_other_ms
-
-    @property
-    def ratio(self) -> float:
-        return self.dashboard_ms / self.floor_ms if self.floor_ms else float("nan")
-
-    @property
-    def uncached_ratio(self) -> float:
-        return self.uncached_ms / self.floor_ms if self.floor_ms else float("nan")
-
-
-class RawSQL:
-    """Hand-written SQL for the same figures: the floor the ORM is compared with."""
-
-    def __init__(self):
-        self.postgres = connection.vendor == "postgresql"
-        self.quote = connection.ops.quote_name
-        self.home = Network.objects.current().home_province
-
-    def table(self, model) -> str:
-        return self.quote(model._meta.db_table)
-
-    def year(self, column: str) -> str:
-        if self.postgres:
-            return f"EXTRACT(YEAR FROM {column})::int"
-        return f"CAST(strftime('%%Y', {column}) AS integer)"
-
-    def run(self, sql: str, params=()) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, list(params))
-            return cursor.fetchall()
-
-    # -- transport: a few formulations, the fastest counts --
-
-    def transport_variants(self) -> dict[str, Callable[[], dict[int, tuple[int, int]]]]:
-        return {
-            "join, per jaar": self.transport_join,
-            "id-lijst, per dag": self.transport_ids_per_day,
-        }
-
-    def transport_join(self) -> dict[int, tuple[int, int]]:
-        t, org = self.table(TransportReservation), self.table(Organisation)
-        home = [self.home] * 4
-        rows = self.run(
-            f"SELECT {self.year('t.delivered_on')} AS year, "
-            "SUM(t.quantity) FILTER (WHERE o.province = %s AND d.province = %s), "
-            "SUM(t.quantity) FILTER (WHERE (o.province = %s) <> (d.province = %s)) "
-            f"FROM {t} t JOIN {org} o ON o.id = t.origin_id "
-            f"JOIN {org} d ON d.id = t.destination_id GROUP BY 1",
-            home,
-        )
-        return {year: (within or 0, inter or 0) for year, within, inter in rows}
-
-    def transport_ids_per_day(self) -> dict[int, tuple[int, int]]:
-        """The home province's library ids first (tiny), then no join at all; group by
-        day (a cheap key) and roll the days up into years."""
-        t, org = self.table(TransportReservation), self.table(Organisation)
-        ids = [pk for (pk,) in self.run(f"SELECT id FROM {org} WHERE province = %s", [self.home])]
-        id_list = ", ".join(str(int(pk)) for pk in ids) or "NULL"
-        rows = self.run(
-            f"SELECT {self.year('day')} AS year, SUM(within), SUM(inter) FROM ("
-            "SELECT delivered_on AS day, "
-            f"SUM(quantity) FILTER (WHERE origin_id IN ({id_list}) "
-            f"AND destination_id IN ({id_list})) AS within, "
-            f"SUM(quantity) FILTER (WHERE (origin_id IN ({id_list})) "
-            f"<> (destination_id IN ({id_list}))) AS inter "
-            f"FROM {t} GROUP BY delivered_on) per_day GROUP BY 1",
-            [],
-        )
-        return {year: (int(within or 0), int(inter or 0)) for year, within, inter in rows}
-
-    # -- the other sources: one grouped query each, like the dashboard --
-
-    def other_statements(self, year: int) -> list[tuple[str, list]]:
-        y, table, q = self.year, self.table, self.quote
-        return [
-            (
-                f"SELECT id, name, slug, audience, report_posts, report_engagement "
-                f"FROM {table(Channel)} ORDER BY {q('order')}, name",
-                [],
-            ),
-            (
-                f"SELECT {y('awarded_on')}, COUNT(*), SUM(amount) FROM {table(Subsidy)} "
-                "WHERE status = %s AND awarded_on IS NOT NULL GROUP BY 1",
-                [Subsidy.Status.AWARDED.value],
-            ),
-            (
-                f"SELECT {y('a.carried_out_on')}, k.slug, COUNT(*) "
-                f"FROM {table(SupportActivity)} a JOIN {table(SupportKind)} k "
-                "ON k.id = a.kind_id GROUP BY 1, 2",
-                [],
-            ),
-            (
-                f"SELECT {y('started_on')}, COUNT(*) FILTER (WHERE kind = %s) "
-                f"FROM {table(Project)} GROUP BY 1",
-                [Project.Kind.PROVINCIAL.value],
-            ),
-            (
-                f"SELECT {y('joined_network_on')}, COUNT(*) FROM {table(Organisation)} "
-                "WHERE joined_network_on IS NOT NULL GROUP BY 1",
-                [],
-            ),
-            (
-                f"SELECT {y('a.submitted_on')}, COUNT(*), COUNT(*) FILTER (WHERE f.slug = %s) "
-                f"FROM {table(ProjectApplication)} a JOIN {table(Fund)} f "
-                "ON f.id = a.fund_id GROUP BY 1",
-                ["innovatiefonds"],
-            ),
-            (f"SELECT {y('started_on')}, COUNT(*) FROM {table(GuidedTrajectory)} GROUP BY 1", []),
-            (
-                f"SELECT {y('s.period_start')}, SUM(s.views) FROM {table(ChannelStatistic)} s "
-                f"JOIN {table(Channel)} c ON c.id = s.channel_id WHERE c.slug = %s GROUP BY 1",
-                ["website"],
-            ),
-            (
-                f"SELECT {y('published_on')}, channel_id, COUNT(*), SUM(views), SUM(likes) "
-                f"FROM {table(ChannelPost)} GROUP BY 1, 2",
-                [],
-            ),
-            (
-                "SELECT year, channel_id, views, title FROM ("
-                f"SELECT {y('published_on')} AS year, channel_id, views, title, ROW_NUMBER() "
-                f"OVER (PARTITION BY channel_id, {y('published_on')} "
-                "ORDER BY views DESC, published_on, id) AS place "
-                f"FROM {table(ChannelPost)}) ranked WHERE place = 1",
-                [],
-            ),
-            (
-                f"SELECT {y('published_on')}, kind, COUNT(*) FROM {table(Publication)} "
-                "GROUP BY 1, 2",
-                [],
-            ),
-            (f"SELECT {y('held_on')}, COUNT(*) FROM {table(Training)} GROUP BY 1", []),
-            (
-                f"SELECT {y('held_on')}, COUNT(DISTINCT circle_id) "
-                f"FROM {table(KnowledgeCircleMeeting)} GROUP BY 1",
-                [],
-            ),
-            (f"SELECT {y('opened_on')}, COUNT(*) FROM {table(InformationPoint)} GROUP BY 1", []),
-            (
-                f"SELECT {y('closed_on')}, COUNT(*) FROM {table(InformationPoint)} "
-                "WHERE closed_on IS NOT NULL GROUP BY 1",
-                [],
-            ),
-            (f"SELECT {q('key')}, year, value, note FROM {table(Target)}", []),
-            (
-                f"SELECT q.id, q.text, q.person, q.role, q.context, o.name "
-                f"FROM {table(Testimonial)} q LEFT JOIN {table(Organisation)} o "
-                "ON o.id = q.organisation_id WHERE q.publication_allowed "
-                "AND q.given_on >= %s AND q.given_on < %s ORDER BY q.given_on DESC",
-                [f"{year}-01-01", f"{year + 1}-01-01"],
-            ),
-        ]
-
-    def others(self, year: int) -> None:
-        for sql, params in self.other_statements(year):
-            self.run(sql, params)
+def number(value: float | None, decimals: int = 1) -> str:
+    return "n.v.t." if value is None else dutch(value, decimals)
 
 
 class Command(BaseCommand):
     help = (
-        "Meet de snelheid van dashboard, figures.json en de transportlijst in de admin bij "
-        "oplopende aantallen transportregels, naast handgeschreven SQL. WIST ALLE GEGEVENS "
-        "in de database (gebruik een eigen database via DATABASE_URL en bevestig met "
-        "--yes-destroy-data). Alleen PostgreSQL, tenzij --allow-sqlite."
+        "Eén meetrapport: per aantal transportregels het dashboard uit de cache en na een "
+        "schrijfactie naast handgeschreven SQL (samenvatting en ruwe tabel) en "
+        "figures.json, met het aantal queries; daarna eenmalig gunicorn, 1 tegen 4 "
+        "schrijvers en de imports tegen COPY. WIST ALLE GEGEVENS in de database (gebruik "
+        "een eigen database via DATABASE_URL en bevestig met --yes-destroy-data). Alleen "
+        "PostgreSQL, tenzij --allow-sqlite."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--sizes",
             type=sizes_list,
-            default=[10_000, 100_000, 1_000_000],
-            help="Aantallen transportregels, kommagescheiden (standaard 10000,100000,1000000).",
+            default=[10_000, 100_000, 1_000_000, 10_000_000],
+            help="Aantallen transportregels, kommagescheiden "
+            "(standaard 10000,100000,1000000,10000000).",
+        )
+        parser.add_argument(
+            "--only",
+            type=sections_list,
+            default=list(SECTIONS),
+            help=f"Alleen deze onderdelen, kommagescheiden: {','.join(SECTIONS)} (standaard alle).",
         )
         parser.add_argument(
             "--repeat",
             type=positive,
             default=20,
-            help="Aantal metingen per onderdeel; de mediaan telt (standaard 20).",
+            help="Metingen per dashboardonderdeel; de mediaan telt (standaard 20).",
         )
         parser.add_argument(
-            "--years", type=positive, default=5, help="Aantal verslagjaren (standaard 5)."
+            "--rounds",
+            type=positive,
+            default=3,
+            help="Rondes om en om voor gunicorn, schrijvers en imports (standaard 3).",
         )
+        parser.add_argument("--years", type=positive, default=5, help="Verslagjaren (5).")
+        parser.add_argument("--seed", type=int, default=1, help="Startwaarde (standaard 1).")
+        parser.add_argument("--http-requests", type=positive, default=400, help="Per URL, ronde.")
+        parser.add_argument("--threads", type=positive, default=8, help="Clientthreads (8).")
+        parser.add_argument("--workers", type=positive, default=2, help="gunicorn-workers (2).")
+        parser.add_argument("--writes", type=positive, default=2000, help="Schrijfacties (2000).")
+        parser.add_argument("--post-rows", type=positive, default=20_000, help="Admin-import.")
+        parser.add_argument("--import-rows", type=positive, default=1_000_000, help="Snel.")
         parser.add_argument(
-            "--seed", type=int, default=1, help="Startwaarde voor de demogegevens (standaard 1)."
+            "--blocking-rows", type=positive, default=2_000_000, help="Import voor 'blocking'."
         )
+        parser.add_argument("--json", dest="json_file", help="Schrijf de getallen ook als JSON.")
         parser.add_argument(
             "--yes-destroy-data",
             action="store_true",
@@ -346,47 +176,40 @@ class Command(BaseCommand):
         parser.add_argument(
             "--explain",
             action="store_true",
-            help="Toon per grootte het queryplan van de traagste dashboardquery (PostgreSQL).",
+            help="Toon per grootte het queryplan van de traagste query na schrijven (PostgreSQL).",
         )
 
-    def handle(self, *args, sizes, repeat, years, seed, yes_destroy_data, allow_sqlite, **opts):
-        self.check_database(yes_destroy_data, allow_sqlite)
-        self.load_at_start = self.load()
-        self.explain = opts["explain"] and connection.vendor == "postgresql"
-        self.stdout.write(f"Database {self.database_label()} leegmaken (flush)...")
-        call_command("flush", interactive=False, verbosity=0)
-
-        generator = demo_data.DemoData(
-            years=demo_data.year_range(years), seed=seed, log=self.progress
-        )
-        self.stdout.write("Overige registraties maken (één keer)...")
-        generator.run(transport_rows=0)
-        year = generator.years[-1]
-        password = secrets.token_urlsafe(16)
-        user = get_user_model().objects.create_superuser(BENCHMARK_USERNAME, password=password)
-
-        results = []
-        for size in sizes:
-            self.stdout.write(f"\n== {demo_data.dutch_number(size)} transportregels ==")
-            demo_data.delete_transport()
-            started = time.perf_counter()
-            generator.transport(size)
-            row = Row(size=size, load_s=time.perf_counter() - started)
-            self.analyze()
-            with (
-                override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]),
-                warnings.catch_warnings(),
-            ):
-                # whitenoise warns about a missing STATIC_ROOT; irrelevant here
-                warnings.filterwarnings("ignore", message="No directory at")
-                self.measure(row, year, repeat, user)
-            results.append(row)
-            self.stdout.write(
-                f"  dashboard {row.dashboard_ms:.1f} ms ({row.dashboard_queries} queries), "
-                f"zonder cache {row.uncached_ms:.1f} ms ({row.uncached_queries} queries), "
-                f"SQL-vloer {row.floor_ms:.1f} ms"
-            )
-        self.report(results, year, repeat)
+    def handle(self, *args, **options):
+        self.options = options
+        self.check_database(options["yes_destroy_data"], options["allow_sqlite"])
+        self.load = LoadRecorder()
+        self.load_at_start = load_text()
+        only = set(options["only"])
+        self.results: dict = {"sizes": [], "sections": sorted(only, key=SECTIONS.index)}
+        with (
+            override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]),
+            warnings.catch_warnings(),
+        ):
+            # whitenoise warns about a missing STATIC_ROOT; irrelevant here
+            warnings.filterwarnings("ignore", message="No directory at")
+            if "dashboard" in only:
+                self.demo_reference()
+            year = self.sizes(options["sizes"], "dashboard" in only)
+            self.results["year"] = year
+            self.results["once_at"] = TransportReservation.objects.count()
+            if "http" in only:
+                self.http(year)
+            if "writers" in only:
+                self.writers()
+            if "blocking" in only:
+                self.blocking()
+            if "imports" in only:
+                self.imports()
+        self.results["load"] = self.load.as_dict()
+        self.report()
+        if options["json_file"]:
+            Path(options["json_file"]).write_text(json.dumps(self.results, indent=2, default=str))
+            self.stdout.write(f"JSON geschreven naar {options['json_file']}.")
 
     # -- set-up --
 
@@ -399,23 +222,31 @@ class Command(BaseCommand):
             )
         if not yes_destroy_data:
             raise CommandError(
-                f"De benchmark wist ALLE gegevens in database {self.database_label()}. "
+                f"De benchmark wist ALLE gegevens in database {database_label()}. "
                 "Gebruik een aparte database (DATABASE_URL) en bevestig met --yes-destroy-data."
             )
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError(
-                f"Database {self.database_label()} is niet bijgewerkt; voer eerst "
+                f"Database {database_label()} is niet bijgewerkt; voer eerst "
                 "'manage.py migrate' uit."
             )
 
-    def database_label(self) -> str:
-        db = settings.DATABASES[DEFAULT_DB_ALIAS]
-        host = f"{db.get('HOST')}:{db.get('PORT')}/" if db.get("HOST") else ""
-        return f"'{host}{db.get('NAME')}'"
-
-    def progress(self, message: str) -> None:
+    def log(self, message: str) -> None:
         self.stdout.write(message)
+        self.stdout.flush()
+
+    def flush(self) -> None:
+        postgres_transaction = connection.vendor == "postgresql" and connection.in_atomic_block
+        if postgres_transaction:
+            # Inside a transaction (as in a test): the deferred key checks of what was
+            # loaded before run now, or TRUNCATE refuses ("pending trigger events").
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        call_command("flush", interactive=False, verbosity=0)
+        if postgres_transaction:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def analyze(self) -> None:
         with connection.cursor() as cursor:
@@ -425,205 +256,375 @@ class Command(BaseCommand):
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
             cursor.execute("ANALYZE")
 
-    # -- measuring --
+    def identity(self) -> None:
+        """The network's row, as ``migrate`` makes it (``flush`` removed it): without it
+        there is no home province, so no transport counts as within the province."""
+        province = os.environ.get("BNF_HOME_PROVINCE", Province.FLEVOLAND).strip().lower()
+        Network.objects.get_or_create(pk=SINGLE_ID, defaults={"home_province": province})
 
-    def measure(self, row: Row, year: int, repeat: int, user) -> None:
-        anonymous = Client()
-        dashboard = reverse("kpis:dashboard", args=[year])
-        figures = reverse("kpis:figures_json", args=[year])
+    # -- 1. the demo's query counts --
 
-        def get(client: Client, url: str):
-            def request():
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise CommandError(f"{url} gaf status {response.status_code}.")
-                return response
+    def demo_reference(self) -> None:
+        self.log(f"Database {database_label()} leegmaken; demo {DEMO_FIXTURE} laden...")
+        self.flush()
+        call_command("loaddata", DEMO_FIXTURE, verbosity=0)
+        cached, after_write = dashboard.query_counts(DEMO_YEAR)
+        self.results["demo"] = {
+            "fixture": DEMO_FIXTURE,
+            "year": DEMO_YEAR,
+            "transport_rows": TransportReservation.objects.count(),
+            "cached_queries": cached,
+            "after_write_queries": after_write,
+        }
+        self.log(f"  demo: {cached} queries uit de cache, {after_write} na een schrijfactie")
 
-            return request
+    # -- 2. per size --
 
-        def uncached(request):
-            def without_cache():
-                with override_settings(BNF_FIGURE_CACHE=False):
-                    return request()
-
-            return without_cache
-
-        try:
-            admin_list = reverse("admin:kpis_transportreservation_changelist")
-        except NoReverseMatch:
-            admin_list = None  # no admin for transport (yet): reported as n.v.t.
+    def sizes(self, sizes: list[int], measure: bool) -> int:
+        """Generate every size in turn (only the last one unless ``measure``) and
+        measure the dashboard at each; the data of the last size stays."""
+        self.log(f"Database {database_label()} leegmaken (flush)...")
+        self.flush()
+        self.identity()
+        options = self.options
+        generator = demo_data.DemoData(
+            years=demo_data.year_range(options["years"]), seed=options["seed"], log=self.log
+        )
+        self.log("Overige registraties maken (één keer)...")
+        generator.run(transport_rows=0)
+        year = generator.years[-1]
+        user = get_user_model().objects.create_superuser(BENCHMARK_USERNAME, password=None)
         staff = Client()
         staff.force_login(user)
-        raw = RawSQL()
-        expected = aggregation.history()
-        variants = raw.transport_variants()
-        for name, variant in variants.items():
-            self.check_transport(name, variant(), expected)
-
-        # Everything in turns, so that every number sees the same background load.
-        functions = {
-            "dashboard": get(anonymous, dashboard),
-            "uncached": uncached(get(anonymous, dashboard)),
-            "json": get(anonymous, figures),
-            "history": lambda: aggregation.compute_history(
-                declared_figures(home_ids=home_library_ids())
-            ),
-            **{f"floor:{name}": variant for name, variant in variants.items()},
-            "floor:other": lambda: raw.others(year),
-        }
-        if admin_list:
-            functions["admin"] = get(staff, admin_list)
-            functions["admin_year"] = get(staff, f"{admin_list}?year={year}")
-        medians = interleaved_medians_ms(functions, repeat)
-        row.dashboard_ms, row.json_ms = medians["dashboard"], medians["json"]
-        row.uncached_ms = medians["uncached"]
-        row.history_ms = medians["history"]
-        row.floor_variants = {name: medians[f"floor:{name}"] for name in variants}
-        row.floor_transport_ms = min(row.floor_variants.values())
-        row.floor_other_ms = medians["floor:other"]
-        row.admin_ms, row.admin_year_ms = medians.get("admin"), medians.get("admin_year")
-
-        # Query counts and database time separately: capturing adds its own overhead.
-        with CaptureQueriesContext(connection) as queries:
-            get(anonymous, dashboard)()
-        row.dashboard_queries = len(queries)
-        sql_times = []
-        for _ in range(min(repeat, 5)):
-            with CaptureQueriesContext(connection) as queries:
-                uncached(get(anonymous, dashboard))()
-            sql_times.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
-        row.uncached_queries = len(queries)
-        row.dashboard_sql_ms = statistics.median(sql_times)
-        if self.explain:
-            self.print_plan(queries.captured_queries)
-        if admin_list:
-            with CaptureQueriesContext(connection) as queries:
-                get(staff, admin_list)()
-            row.admin_queries = len(queries)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_total_relation_size(%s)", [TransportReservation._meta.db_table]
-                )
-                row.table_mb = cursor.fetchone()[0] / 1024 / 1024
-
-    def check_transport(self, name: str, result, history: aggregation.History) -> None:
-        """The hand-written SQL must compute what the dashboard shows."""
-        for key, index in (("transport.within_province", 0), ("transport.interprovincial", 1)):
-            ours = {y: int(v) for y, v in history.values.get(key, {}).items() if v}
-            theirs = {y: values[index] for y, values in result.items() if values[index]}
-            if ours != theirs:
-                self.stderr.write(
-                    self.style.WARNING(
-                        f"  Let op: SQL-variant '{name}' geeft voor {key} {theirs}, "
-                        f"het dashboard {ours}."
-                    )
-                )
-
-    def print_plan(self, captured: list[dict]) -> None:
-        slowest = max(captured, key=lambda q: float(q["time"]))
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {slowest['sql']}")
-            plan = "\n".join(f"    {line}" for (line,) in cursor.fetchall())
-        self.stdout.write(f"  Traagste dashboardquery:\n    {slowest['sql']}\n{plan}")
-
-    # -- reporting --
-
-    def report(self, results: list[Row], year: int, repeat: int) -> None:
-        def ms(value: float | None) -> str:
-            return "n.v.t." if value is None else f"{value:.1f}"
-
-        lines = [
-            "",
-            f"## Benchmark BNF-dashboard (verslagjaar {year}, mediaan van {repeat} metingen)",
-            "",
-            "| transportregels | laden (s) | tabel (MB) | dashboard (ms) | queries "
-            "| zonder cache (ms) | queries | waarvan SQL (ms) | history() (ms) "
-            "| figures.json (ms) | admin transport (ms) | admin ?year (ms) | admin queries "
-            "| SQL-vloer transport (ms) | SQL-vloer overig (ms) | dashboard / vloer "
-            "| zonder cache / vloer |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for row in results:
-            lines.append(
-                f"| {demo_data.dutch_number(row.size)} | {row.load_s:.1f} "
-                f"| {ms(row.table_mb)} | {row.dashboard_ms:.1f} | {row.dashboard_queries} "
-                f"| {row.uncached_ms:.1f} | {row.uncached_queries} "
-                f"| {row.dashboard_sql_ms:.1f} | {row.history_ms:.1f} | {row.json_ms:.1f} "
-                f"| {ms(row.admin_ms)} | {ms(row.admin_year_ms)} "
-                f"| {row.admin_queries if row.admin_queries is not None else 'n.v.t.'} "
-                f"| {row.floor_transport_ms:.1f} | {row.floor_other_ms:.1f} "
-                f"| {row.ratio:.2f} | {row.uncached_ratio:.2f} |"
+        for size in sizes if measure else sizes[-1:]:
+            self.log(f"\n== {demo_data.dutch_number(size)} transportregels ==")
+            demo_data.delete_transport()
+            started = time.perf_counter()
+            generator.transport(size)
+            row = dashboard.DashboardRow(size=size, load_s=time.perf_counter() - started)
+            self.analyze()
+            self.load.sample()
+            if not measure:
+                continue
+            dashboard.measure(row, year, options["repeat"], staff, self.load)
+            for problem in row.mismatches:
+                self.stderr.write(self.style.WARNING(f"  Let op: {problem}"))
+            if options["explain"] and connection.vendor == "postgresql":
+                self.log(dashboard.plan_of_slowest(row.slowest_queries))
+            self.results["sizes"].append(row.as_dict())
+            self.log(
+                f"  uit de cache {row.cached_ms:.1f} ms ({row.cached_queries} queries), "
+                f"na schrijven {row.after_write_ms:.1f} ms ({row.after_write_queries} queries), "
+                f"vloer samenvatting {row.summary_floor_ms:.1f} ms, "
+                f"ruwe tabel {row.raw_floor_ms:.1f} ms"
             )
-        names = list(results[0].floor_variants) if results else []
-        if names:
-            lines += [
-                "",
-                "SQL-vloer transport per formulering (ms):",
-                "",
-                "| transportregels | " + " | ".join(names) + " |",
-                "|---:|" + "---:|" * len(names),
-            ]
-            for row in results:
-                cells = " | ".join(f"{row.floor_variants[name]:.1f}" for name in names)
-                lines.append(f"| {demo_data.dutch_number(row.size)} | {cells} |")
-        lines += ["", "Machine:", ""]
-        lines += [f"- {line}" for line in self.machine_info()]
+        return year
+
+    # -- 3. once --
+
+    def http(self, year: int) -> None:
+        self.log("\n== gunicorn: dashboard tegen figures.json ==")
+        urls = {"dashboard": f"/{year}/", "figures.json": f"/{year}/figures.json"}
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            self.results["http"] = {"skipped": "SQLite in het geheugen: geen tweede proces"}
+            return
+        options = self.options
+        result = gunicorn_load.measure(
+            urls,
+            requests=options["http_requests"],
+            rounds=options["rounds"],
+            threads=options["threads"],
+            workers=options["workers"],
+            load=self.load,
+        )
+        result["ratio"] = (
+            result["dashboard"]["requests_per_s"] / result["figures.json"]["requests_per_s"]
+        )
+        result["settings"] = {
+            key: options[key] for key in ("workers", "threads", "http_requests", "rounds")
+        }
+        self.results["http"] = result
+
+    def writers(self) -> None:
+        self.log("\n== 1 tegen 4 schrijvers ==")
+        if connection.vendor != "postgresql":
+            self.results["writers"] = {"skipped": "alleen op PostgreSQL"}
+            return
+        self.results["writers"] = writers.measure(
+            self.options["writes"], self.options["rounds"], self.load, log=self.log
+        )
+        self.results["writers"]["writes"] = self.options["writes"]
+
+    def blocking(self) -> None:
+        self.log("\n== schrijfacties in andere tabellen tijdens een import ==")
+        if connection.vendor != "postgresql":
+            self.results["blocking"] = {"skipped": "alleen op PostgreSQL (sloten)"}
+            self.log("  overgeslagen: alleen op PostgreSQL")
+            return
+        result = blocking.writes_during_import(self.options["blocking_rows"], stdout=self.stdout)
+        self.load.sample()
+        self.results["blocking"] = result
+        for line in blocking.describe(result):
+            self.log("  " + line)
+
+    def imports(self) -> None:
+        self.log("\n== imports (de transporttabel wordt geleegd) ==")
+        options, rounds = self.options, self.options["rounds"]
+        exchange = Exchange(self.stdout, self.options["seed"])
+        admin = []
+        for _ in range(rounds):
+            numbers = exchange.measure_admin_import(options["post_rows"], report=False)
+            self.load.sample()
+            if numbers is None:
+                break
+            admin.append(numbers)
+        exchange.clear_posts()
+        if admin:
+            self.results["admin_import"] = {
+                key: statistics.median(n[key] for n in admin)
+                for key in ("rows", "preview_s", "confirm_s", "total_s", "rows_per_s")
+            } | {"rounds": len(admin)}
+        else:
+            self.results["admin_import"] = {"skipped": exchange.skipped}
+
+        rows, postgres = options["import_rows"], connection.vendor == "postgresql"
+        times: dict[str, list[float]] = {"import": [], "copy": []}
+        with tempfile.TemporaryDirectory() as folder:
+            path, table_path = Path(folder) / "transport.csv", Path(folder) / "transport.tsv"
+            exchange.clear_transport()
+            exchange.generate_csv(path, rows, table_path)
+            for order in in_turns(rounds, ["import", "copy"] if postgres else ["import"]):
+                for what in order:
+                    exchange.clear_transport()
+                    if what == "import":
+                        numbers = exchange.measure_import(path, rows, report=False)
+                        times[what].append(numbers["seconds"])
+                    else:
+                        times[what].append(exchange.timed_copy(table_path))
+                    stored = TransportReservation.objects.count()
+                    if stored != rows:
+                        raise CommandError(f"{what}: {stored} rijen opgeslagen, verwacht {rows}.")
+                    self.load.sample()
+                    self.log(f"  {what}: {rows / times[what][-1]:,.0f} rijen/s")
+            exchange.clear_transport()
+        fast = {"rows": rows, "import_s": statistics.median(times["import"])}
+        fast["import_rows_per_s"] = rows / fast["import_s"]
+        if times["copy"]:
+            fast["copy_s"] = statistics.median(times["copy"])
+            fast["copy_rows_per_s"] = rows / fast["copy_s"]
+            fast["ratio"] = fast["import_rows_per_s"] / fast["copy_rows_per_s"]
+        else:
+            fast["copy_skipped"] = "COPY alleen op PostgreSQL"
+        fast["rounds"] = rounds
+        self.results["fast_import"] = fast
+
+    # -- 4. the report --
+
+    def report(self) -> None:
+        results, options = self.results, self.options
+        lines = [""]
+        if results["sizes"]:
+            lines += self.dashboard_tables()
+        lines += self.once_tables()
+        lines += ["", "### Acceptatie", ""]
+        lines += [f"- {line}" for line in self.acceptance()]
+        lines += ["", "### Machine", ""]
+        lines += [f"- {line}" for line in machine_info()]
         lines += [
-            "",
-            "Dashboard en figures.json: anoniem via django.test.Client, DEBUG uit, met de "
-            "cijfercache (ongewijzigde gegevens: één query voor de gegevensversie). "
-            "'Zonder cache': hetzelfde dashboard met BNF_FIGURE_CACHE uit, zoals het eerste "
-            "verzoek na een wijziging; 'waarvan SQL' is de databasetijd daarvan (mediaan "
-            "van 5), 'history()' de berekening zelf. "
-            "SQL-vloer: handgeschreven SQL voor dezelfde figuren (transport: de snelste "
-            "formulering; overig: één gegroepeerde query per bron plus de citaten); "
-            "'dashboard / vloer' deelt de dashboardtijd door de som van beide.",
+            f"- belasting (load average 1 min) tijdens de run: {self.load.span()} "
+            f"(1/5/15 min bij de start {self.load_at_start}, aan het eind {load_text()})",
+            f"- onderdelen: {', '.join(results['sections'])}; --repeat {options['repeat']}, "
+            f"--rounds {options['rounds']}",
         ]
         self.stdout.write("\n".join(lines))
 
-    def machine_info(self) -> list[str]:
-        info = [
-            f"processors (nproc): {os.cpu_count()}",
-            f"geheugen: {self.memory()}",
-            f"belasting (load average 1/5/15 min): bij de start {self.load_at_start}, "
-            f"aan het eind {self.load()}",
-            f"Python {platform.python_version()}, Django {django.get_version()}, "
-            f"{platform.platform()}",
+    def dashboard_tables(self) -> list[str]:
+        results = self.results
+        rows = results["sizes"]
+        lines = [
+            f"## Benchmark BNF-dashboard (verslagjaar {results['year']}, mediaan van "
+            f"{self.options['repeat']} metingen, om en om)",
+            "",
+            "| transportregels | dashboard uit cache (ms) | queries | na schrijven (ms) "
+            "| queries | waarvan SQL (ms) | vloer samenvatting (ms) | na schrijven / vloer "
+            "samenvatting | vloer ruwe tabel (ms) | na schrijven / vloer ruwe tabel "
+            "| figures.json uit cache (ms) | dashboard / figures.json |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT version()")
-                info.append(cursor.fetchone()[0])
-                values = []
-                for name in (
-                    "shared_buffers",
-                    "work_mem",
-                    "max_parallel_workers_per_gather",
-                    "jit",
-                    "random_page_cost",
-                ):
-                    cursor.execute(f"SHOW {name}")
-                    values.append(f"{name}={cursor.fetchone()[0]}")
-                info.append("PostgreSQL-instellingen: " + ", ".join(values))
+        for row in rows:
+            lines.append(
+                f"| {dutch(row['size'])} | {number(row['cached_ms'], 2)} | {row['cached_queries']} "
+                f"| {number(row['after_write_ms'])} | {row['after_write_queries']} "
+                f"| {number(row['after_write_sql_ms'])} | {number(row['summary_floor_ms'])} "
+                f"| {number(row['after_write_per_summary_floor'], 2)} "
+                f"| {number(row['raw_floor_ms'])} | {number(row['after_write_per_raw_floor'], 2)} "
+                f"| {number(row['json_ms'], 2)} | {number(row['cached_per_json'], 2)} |"
+            )
+        lines += ["", self.query_line(), ""]
+        names = list(rows[0]["raw_variants"])
+        lines += [
+            "| transportregels | laden (s) | tabel (MB) | admin transportlijst (ms) "
+            "| transport uit samenvatting (ms) | "
+            + " | ".join(f"transport ruw: {name} (ms)" for name in names)
+            + " | overige bronnen (ms) |",
+            "|---:|---:|---:|---:|---:|" + "---:|" * len(names) + "---:|",
+        ]
+        for row in rows:
+            variants = " | ".join(number(row["raw_variants"][name]) for name in names)
+            lines.append(
+                f"| {dutch(row['size'])} | {number(row['load_s'])} | {number(row['table_mb'])} "
+                f"| {number(row['admin_ms'])} | {number(row['summary_transport_ms'])} "
+                f"| {variants} | {number(row['other_ms'])} |"
+            )
+        for row in rows:
+            for problem in row["mismatches"]:
+                lines.append(f"\nLet op ({dutch(row['size'])} rijen): {problem}")
+        lines += [
+            "",
+            "Dashboard en figures.json: anoniem via django.test.Client, DEBUG uit. 'Uit de "
+            "cache': de gegevens ongewijzigd, de paginacache antwoordt. 'Na schrijven': vlak "
+            "voor elk verzoek één UPDATE van een transportrij (niet meegeteld), dus pagina, "
+            "cijfers en grafieken opnieuw; 'waarvan SQL' is de databasetijd daarvan (mediaan "
+            "van 5). Vloer: handgeschreven SQL voor dezelfde cijfers en grafieken; transport "
+            "uit de samenvatting (bnf_transport_month) of uit de ruwe rijen (de snelste "
+            "formulering), plus één gegroepeerde query per overige bron.",
+            "",
+        ]
+        return lines
+
+    def query_line(self) -> str:
+        rows, demo = self.results["sizes"], self.results.get("demo")
+        counts = {(row["cached_queries"], row["after_write_queries"]) for row in rows}
+        if demo:
+            reference = (demo["cached_queries"], demo["after_write_queries"])
+            equal = counts == {reference}
+            self.results["queries_equal_to_demo"] = equal
+            where = f"demo {demo['fixture']} (/{demo['year']}/)"
         else:
-            info.append(f"{connection.vendor} {connection.Database.sqlite_version}")
-        return info
+            reference, equal = sorted(counts)[0], len(counts) == 1
+            where = "de eerste omvang"
+        verdict = "gelijk" if equal else "NIET gelijk"
+        return (
+            f"Queries bij elke omvang {verdict} aan {where}: {reference[0]} uit de cache, "
+            f"{reference[1]} na schrijven"
+            + ("" if equal else f" (gemeten: {sorted(counts)})")
+            + "."
+        )
 
-    @staticmethod
-    def memory() -> str:
-        try:
-            with open("/proc/meminfo") as meminfo:
-                for line in meminfo:
-                    if line.startswith("MemTotal:"):
-                        return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-        except OSError:
-            pass
-        return "onbekend"
+    def once_tables(self) -> list[str]:
+        results = self.results
+        lines = [f"## Eenmalig, bij {dutch(results['once_at'])} transportregels", ""]
+        http = results.get("http")
+        if http and "skipped" not in http:
+            s = http["settings"]
+            lines += [
+                f"gunicorn {s['workers']} workers op 127.0.0.1, {s['threads']} clientthreads "
+                f"(keep-alive), {s['http_requests']} verzoeken per URL per ronde, "
+                f"{s['rounds']} rondes om en om:",
+                "",
+                "| URL | verzoeken/s | p50 (ms) | p90 (ms) |",
+                "|---|---:|---:|---:|",
+            ]
+            for name in ("dashboard", "figures.json"):
+                data = http[name]
+                lines.append(
+                    f"| `{data['url']}` | {dutch(data['requests_per_s'])} "
+                    f"| {number(data['p50_ms'])} | {number(data['p90_ms'])} |"
+                )
+            lines += ["", f"dashboard / figures.json: {number(http['ratio'], 2)}×", ""]
+        elif http:
+            lines += [f"gunicorn overgeslagen: {http['skipped']}", ""]
+        for key, title in (("writers", "schrijvers"), ("blocking", "blocking")):
+            data = results.get(key)
+            if data and "skipped" in data:
+                lines += [f"{title} overgeslagen: {data['skipped']}", ""]
+        data = results.get("writers")
+        if data and "skipped" not in data:
+            lines += [
+                f"Schrijvers ({dutch(data['writes'])} losse ORM-schrijfacties, "
+                f"{len(data['rounds'][1])} rondes om en om): 1 schrijver "
+                f"{dutch(data['one_per_s'])}/s, 4 schrijvers {dutch(data['four_per_s'])}/s, "
+                f"verhouding {number(data['ratio'], 2)}×",
+                "",
+            ]
+        data = results.get("blocking")
+        if data and "skipped" not in data:
+            lines += ["Schrijfacties en lezers in andere tabellen tijdens een snelle import:"]
+            lines += [f"- {line}" for line in blocking.describe(data)] + [""]
+        data = results.get("admin_import")
+        if data and "skipped" not in data:
+            lines += [
+                f"Admin-import {dutch(data['rows'])} berichten (mediaan van {data['rounds']}): "
+                f"voorbeeld {number(data['preview_s'])} s, bevestigen "
+                f"{number(data['confirm_s'])} s, samen {number(data['total_s'])} s = "
+                f"{dutch(data['rows_per_s'])} rijen/s",
+                "",
+            ]
+        elif data:
+            lines += [f"admin-import overgeslagen: {data['skipped']}", ""]
+        data = results.get("fast_import")
+        if data:
+            text = (
+                f"Snelle import {dutch(data['rows'])} rijen (mediaan van {data['rounds']}, om "
+                f"en om): {dutch(data['import_rows_per_s'])} rijen/s ({number(data['import_s'])} s)"
+            )
+            if "copy_s" in data:
+                text += (
+                    f"; plain COPY van dezelfde rijen: {dutch(data['copy_rows_per_s'])} rijen/s "
+                    f"({number(data['copy_s'])} s); import / COPY {number(data['ratio'], 2)}×"
+                )
+            else:
+                text += f"; {data['copy_skipped']}"
+            lines += [text, ""]
+        return lines
 
-    @staticmethod
-    def load() -> str:
-        try:
-            return " / ".join(f"{value:.2f}" for value in os.getloadavg())
-        except OSError:
-            return "onbekend"
+    def acceptance(self) -> list[str]:
+        results, lines = self.results, []
+        rows = results["sizes"]
+        if rows:
+            largest = max(rows, key=lambda row: row["size"])
+            at = f"bij {dutch(largest['size'])} rijen"
+            if largest["size"] < AFTER_WRITE_AT:
+                at += f" (niet gemeten bij {dutch(AFTER_WRITE_AT)})"
+            ok = largest["after_write_ms"] <= AFTER_WRITE_MAX_MS
+            lines.append(
+                f"dashboard na schrijven ≤ {AFTER_WRITE_MAX_MS} ms {at}: "
+                f"{number(largest['after_write_ms'])} ms, {met(ok)}"
+            )
+            slowest = max(row["cached_ms"] for row in rows)
+            lines.append(
+                f"dashboard uit de cache ≤ {CACHED_MAX_MS} ms bij elke omvang: hoogstens "
+                f"{number(slowest, 2)} ms, {met(slowest <= CACHED_MAX_MS)}"
+            )
+            if "queries_equal_to_demo" in results:
+                lines.append(
+                    "queries gelijk aan de demo-omvang: " + met(results["queries_equal_to_demo"])
+                )
+        http = results.get("http")
+        if http and "skipped" not in http:
+            lines.append(
+                f"gunicorn dashboard ≥ {number(HTTP_MIN_RATIO)}× figures.json: "
+                f"{number(http['ratio'], 2)}×, {met(http['ratio'] >= HTTP_MIN_RATIO)}"
+            )
+        data = results.get("writers")
+        if data and "skipped" not in data:
+            lines.append(
+                f"4 schrijvers ≥ {number(WRITERS_MIN_RATIO)}× één: {number(data['ratio'], 2)}×, "
+                f"{met(data['ratio'] >= WRITERS_MIN_RATIO)}"
+            )
+        data = results.get("blocking")
+        if data and "skipped" not in data:
+            longest = max(wait["max_ms"] for wait in data["waits"].values())
+            lines.append(
+                f"een schrijfactie in een andere tabel wacht tijdens een import van "
+                f"{number(data['import_seconds'])} s ≤ {BLOCKED_WRITE_MAX_MS} ms: hoogstens "
+                f"{number(longest)} ms, {met(longest <= BLOCKED_WRITE_MAX_MS)}"
+            )
+        data = results.get("admin_import")
+        if data and "skipped" not in data:
+            ok = data["rows_per_s"] >= ADMIN_IMPORT_MIN_ROWS_S
+            lines.append(
+                f"admin-import {dutch(data['rows'])} berichten ≥ "
+                f"{dutch(ADMIN_IMPORT_MIN_ROWS_S)} rijen/s: {dutch(data['rows_per_s'])}, {met(ok)}"
+            )
+        return lines or ["geen onderdeel met een acceptatiegetal gemeten"]

@@ -4,8 +4,9 @@
 
 PostgreSQL only, in a database of its own (it removes the trainings it writes). The
 same total of one-row ORM writes (each its own transaction, like an admin save) is done
-by one writer and by four writers at once, in turn within one run; it prints the
-throughput of each, their ratio and the load average.
+by one writer and by four writers at once, in turn within one run
+(``kpis.dev.bench.writers``, also in ``manage.py benchmark``); it prints the throughput
+of each, their ratio and the load average.
 
     python manage.py benchmark_writers --yes-destroy-data --import-rows 700000 --writes 0
 
@@ -16,19 +17,14 @@ the same with that checkout's import, in turn with this one's.
 
 from __future__ import annotations
 
-import datetime
-import os
-import statistics
-import threading
-import time
-
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections
+from django.db import connection
 
 from kpis.dev import blocking
-from kpis.models import Training
+from kpis.dev.bench import writers
+from kpis.dev.bench.common import LoadRecorder
 
-TITLE = "benchmark-schrijver"
+TITLE = writers.TITLE
 
 
 class Command(BaseCommand):
@@ -61,21 +57,12 @@ class Command(BaseCommand):
             )
             if not writes:
                 return
-        rates = {1: [], 4: []}
-        load = [os.getloadavg()[0]]
-        for round_ in range(repeat):
-            for writers in (1, 4) if round_ % 2 == 0 else (4, 1):
-                rates[writers].append(self.run(writers, writes))
-                load.append(os.getloadavg()[0])
-                self.stdout.write(
-                    f"ronde {round_ + 1}: {writers} schrijver(s): "
-                    f"{rates[writers][-1]:.0f} schrijfacties/s"
-                )
-        Training.objects.filter(title__startswith=TITLE).delete()
-        one, four = statistics.median(rates[1]), statistics.median(rates[4])
+        load = LoadRecorder()
+        result = writers.measure(writes, repeat, load, log=self.stdout.write)
         self.stdout.write(
-            f"mediaan: 1 schrijver {one:.0f}/s, 4 schrijvers {four:.0f}/s, "
-            f"verhouding {four / one:.2f}; load average {min(load):.1f}–{max(load):.1f}"
+            f"mediaan: 1 schrijver {result['one_per_s']:.0f}/s, 4 schrijvers "
+            f"{result['four_per_s']:.0f}/s, verhouding {result['ratio']:.2f}; "
+            f"load average {load.span()}"
         )
 
     def during_import(self, rows: int, repeat: int, compare: str | None) -> None:
@@ -91,24 +78,3 @@ class Command(BaseCommand):
                 self.stdout.write(f"ronde {round_ + 1}, {label}:")
                 for line in blocking.describe(result):
                     self.stdout.write("  " + line)
-
-    def run(self, writers: int, writes: int) -> float:
-        day = datetime.date.today()
-        share = writes // writers
-
-        def work(n: int) -> None:
-            try:
-                for i in range(share):
-                    Training.objects.create(title=f"{TITLE} {n}-{i}", held_on=day)
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(writers)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.perf_counter() - started
-        Training.objects.filter(title__startswith=TITLE).delete()
-        return share * writers / seconds

@@ -18,19 +18,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from kpis import transport_import
 from kpis.core import year_policy
-from kpis.dev.management.commands import benchmark_exchange
+from kpis.dev.bench.exchange import Exchange
 from kpis.models import ClosedYear, TransportReservation
 from kpis.reporting import closing
 
 CLOSED = 2010  # a closed year the benchmark rows never touch: the check runs in full
 
 
-class Command(benchmark_exchange.Command):
+class Command(BaseCommand):
     help = "Meet de kosten van de triggers voor afgesloten jaren bij bulkladen (PostgreSQL)."
 
     def add_arguments(self, parser):
@@ -44,12 +44,9 @@ class Command(benchmark_exchange.Command):
             raise CommandError("Gebruik een eigen database en bevestig met --yes-destroy-data.")
         if connection.vendor != "postgresql":
             raise CommandError("Deze meting draait op PostgreSQL (DATABASE_URL).")
-        import random
-
-        self.rng = random.Random(seed)
-        self.user = self.superuser()
-        self.libraries = self.benchmark_libraries()
-        self.years = self.open_years(2)
+        self.exchange = Exchange(self.stdout, seed)
+        self.user, self.libraries = self.exchange.user, self.exchange.libraries
+        self.years = self.exchange.years
         if not ClosedYear.objects.filter(year=CLOSED).exists():
             closing.close_year(CLOSED, self.user)
         load = [os.getloadavg()[0]]
@@ -57,7 +54,7 @@ class Command(benchmark_exchange.Command):
         times[("import", False)] = []
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "transport.csv"
-            self.generate_csv(path, rows)
+            self.exchange.generate_csv(path, rows)
             copy_data = self.copy_text(rows)
             for round_ in range(repeat):
                 order = (True, False) if round_ % 2 == 0 else (False, True)
@@ -65,19 +62,19 @@ class Command(benchmark_exchange.Command):
                     times[("copy", guarded)].append(self.timed_copy(copy_data, guarded))
                     times[("import", guarded)].append(self.timed_import(path, guarded))
                     load.append(os.getloadavg()[0])
-                    self.log(
+                    self.exchange.log(
                         f"ronde {round_ + 1}, {'met' if guarded else 'zonder'} triggers: "
                         f"COPY {times[('copy', guarded)][-1]:.1f} s, "
                         f"import {times[('import', guarded)][-1]:.1f} s"
                     )
-        self.clear_transport()
+        self.exchange.clear_transport()
         for what in ("copy", "import"):
             with_, without = (statistics.median(times[(what, g)]) for g in (True, False))
-            self.log(
+            self.exchange.log(
                 f"{what}: {rows:,} rijen, met triggers {with_:.2f} s, zonder {without:.2f} s, "
                 f"verhouding {with_ / without:.2f}"
             )
-        self.log(f"load average tijdens de meting: {min(load):.1f}–{max(load):.1f}")
+        self.exchange.log(f"load average tijdens de meting: {min(load):.1f}–{max(load):.1f}")
 
     def copy_text(self, rows: int) -> bytes:
         ids = [library.pk for library in self.libraries]
@@ -117,7 +114,7 @@ class Command(benchmark_exchange.Command):
         return seconds
 
     def timed_import(self, path: Path, guarded: bool) -> float:
-        self.clear_transport()
+        self.exchange.clear_transport()
         self.guard(guarded)
         try:
             started = time.perf_counter()
