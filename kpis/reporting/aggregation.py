@@ -437,7 +437,8 @@ def _flow_values(
         summary = _from_summary(group, model, date_field, summaries)
         if summary:
             rows = _summed_by_month(model, date_field, summary, aggregates, until, last_day)
-        elif all(_additive(figure) for figure in group):
+        elif (model, date_field) in SUMMARIES and all(_additive(f) for f in group):
+            # a big table read raw (summaries off): grouping by day is the cheap way
             rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day)
         else:
             rows = _by_year(model, date_field, until).annotate(**aggregates, last=Max(date_field))

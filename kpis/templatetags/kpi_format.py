@@ -3,7 +3,6 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -13,9 +12,17 @@ from kpis.reporting.figures import Kind, Unit
 register = template.Library()
 
 
+_TO_DUTCH = str.maketrans({",": ".", ".": ","})
+
+
 def dutch_number(value, decimals: int = 0) -> str:
+    """14.513, 8,0, -1.234,50: grouped by thousands, rounded half up. Written out rather
+    than through ``number_format`` (the same result for Dutch): the dashboard formats
+    hundreds of numbers per page, and this is several times faster."""
     rounded = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    if not rounded:
+        rounded = abs(rounded)  # -0,4 is "0", not "-0"
+    return f"{rounded:,.{decimals}f}".translate(_TO_DUTCH)
 
 
 @register.filter
