@@ -28,13 +28,16 @@ Subclasses of ``BnfResource`` only declare their model, columns, the Dutch names
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import connections, models, router
-from django.db.models import CheckConstraint, UniqueConstraint
+from django.db.models import DEFERRED, CheckConstraint, UniqueConstraint
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst, get_text_list
@@ -52,6 +55,9 @@ PREVIEW_ROWS = 100
 
 IN_CHUNK = 500
 """Values per ``__in`` query when looking up the records a file refers to."""
+
+WRITE_BATCH = 1000
+"""Rows per query where records are not written with ``COPY`` (updates, SQLite)."""
 
 COLUMN_NAMES = {
     "adviser": "adviseur",
@@ -193,6 +199,25 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
         return self.by_row_key.get(tuple(row.get(column) for column in self.columns))
 
 
+def new_record_values(model) -> tuple[list, list]:
+    """What ``model()`` gives each column, for ``model(*values)``: the default of each
+    concrete field where it is the same every time, and ``(index, get_default)`` for
+    the fields whose default is made anew for each record (a callable, a database
+    default). A generated column is left to the database (``DEFERRED``), as ``model()``
+    leaves it."""
+    values, made = [], []
+    for index, field in enumerate(model._meta.concrete_fields):
+        if field.generated:
+            values.append(DEFERRED)
+            continue
+        if (field.has_default() and callable(field.default)) or field.has_db_default():
+            made.append((index, field.get_default))
+            values.append(None)
+        else:
+            values.append(field.get_default())
+    return values, made
+
+
 def chunks(values: list):
     for start in range(0, len(values), IN_CHUNK):
         yield values[start : start + IN_CHUNK]
@@ -203,12 +228,33 @@ def _comparable(value):
     return value.pk if isinstance(value, models.Model) else value
 
 
+class Column(Field):
+    """import-export's field for one column, reading a cell with less work per row.
+
+    ``Field.clean`` is asked for every cell of every row (twice: preview and
+    confirmation); this one gives the same value (``tests/test_import_export.py``)
+    but checks for an empty cell only where the field has a default to put there.
+    """
+
+    def clean(self, row, **kwargs):
+        try:
+            value = row[self.column_name]
+        except KeyError:
+            return super().clean(row, **kwargs)  # import-export's own message
+        value = self.widget.clean(value, row=row, **kwargs)
+        default = self.default
+        if default is NOT_PROVIDED or not (value is None or value == ""):
+            return value
+        return default() if callable(default) else default
+
+
 class UniqueCheck:
     """One set of fields whose values no two records may share."""
 
     def __init__(self, model, fields: tuple[str, ...], constraint=None):
         self.model = model
         self.fields = fields
+        self.field_set = frozenset(fields)
         self.attnames = tuple(model._meta.get_field(name).attname for name in fields)
         self.constraint = constraint
 
@@ -255,7 +301,9 @@ class BnfResource(resources.ModelResource):
         # each existing record, instead of import-export's copy and diff of every row.
         skip_diff = True
         use_bulk = True
-        batch_size = 1000
+        # Every record is written after the last row is checked, in one go per kind of
+        # write (``bulk_create``): a constant number of queries, whatever the size.
+        batch_size = None
         chunk_size = 2000  # rows per query (and prefetch) when exporting
         instance_loader_class = NaturalKeyInstanceLoader
 
@@ -273,7 +321,7 @@ class BnfResource(resources.ModelResource):
                 f"{cls.__name__}: give the field '{field_name}' a Dutch column name "
                 "(column_names, or COLUMN_NAMES in kpis.core.resources)."
             )
-        return Field(
+        return Column(
             attribute=field_name,
             column_name=column,
             widget=widget_for(django_field),
@@ -332,11 +380,11 @@ class BnfResource(resources.ModelResource):
             field for field in model._meta.concrete_fields if not field.generated
         ]
         self._import_fields = super().get_import_fields()
+        self._new_values, self._new_made = new_record_values(model)
         self.import_user = self.file_name = None
         self._reset()
 
     def _reset(self):
-        self.closed_years = None
         self.row_number = None
         self.current = None
         self.seen = defaultdict(dict)
@@ -391,14 +439,17 @@ class BnfResource(resources.ModelResource):
         return {name: field.column_name for name, field in cls.fields.items()}
 
     def import_data(self, dataset, *args, **kwargs):
-        """import-export's import, with Python's cyclic garbage collector paused.
+        """import-export's import, with Python's cyclic garbage collector paused and the
+        closed years read once.
 
         An import keeps every row's instance and result alive until it ends; with tens
         of thousands of rows the collector's full passes over that growing heap cost
         up to a fifth of the import, and find nothing to free (the rows are no cycles;
-        reference counting frees the rest as usual). See ``cyclic_gc_paused``.
+        reference counting frees the rest as usual). See ``cyclic_gc_paused``. The
+        closed years are what each row's ``clean()`` checks its dates against
+        (``year_policy.closed_years_known``): one query per file, not one per row.
         """
-        with cyclic_gc_paused():
+        with cyclic_gc_paused(), year_policy.closed_years_known(year_policy.closed_years()):
             return super().import_data(dataset, *args, **kwargs)
 
     def before_import(self, dataset, **kwargs):
@@ -469,6 +520,14 @@ class BnfResource(resources.ModelResource):
 
     def get_import_fields(self):
         return self._import_fields  # asked for every row: worked out once, in __init__
+
+    def init_instance(self, row=None):
+        """A new record with its fields' defaults, as ``Model()`` makes it, but with the
+        defaults that are the same every time worked out once (``new_record_values``)."""
+        values = self._new_values.copy()
+        for index, default in self._new_made:
+            values[index] = default()
+        return self._meta.model(*values)
 
     def import_instance(self, instance, row, **kwargs):
         """Each cell through its widget; a refused cell becomes an error of its column.
@@ -549,9 +608,11 @@ class BnfResource(resources.ModelResource):
 
         Field by field as Django's ``clean_fields()`` does, but a value this file already
         showed to be valid for a field is not validated again (dates, counts and codes
-        repeat row after row); then the model's ``clean()``. Constraints follow, in memory.
+        repeat row after row); then the model's ``clean()``, with the closed years read
+        once per file (``import_data``). Constraints follow, in memory.
         """
         errors = {}
+        valid_values = self.valid_values
         for field in self.validated_fields:
             if field.name in exclude:
                 continue
@@ -559,7 +620,7 @@ class BnfResource(resources.ModelResource):
             if field.blank and raw in field.empty_values:
                 continue
             key = (field.attname, raw)
-            if key in self.valid_values:
+            if key in valid_values:
                 continue
             try:
                 value = field.clean(raw, instance)
@@ -568,14 +629,11 @@ class BnfResource(resources.ModelResource):
                 continue
             setattr(instance, field.attname, value)
             if type(value) is type(raw) and value == raw:
-                self.valid_values.add(key)
-        if self.closed_years is None:  # once per file
-            self.closed_years = year_policy.closed_years()
-        with year_policy.closed_years_known(self.closed_years):
-            try:
-                instance.clean()
-            except ValidationError as error:
-                errors = error.update_error_dict(errors)
+                valid_values.add(key)
+        try:
+            instance.clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
@@ -588,7 +646,7 @@ class BnfResource(resources.ModelResource):
         """
         id_fields = set(self.get_import_id_fields())
         for check in self.unique_checks:
-            if failed & set(check.fields):
+            if failed and failed & check.field_set:
                 continue
             key = tuple(getattr(instance, attname) for attname in check.attnames)
             if None in key:
@@ -607,7 +665,7 @@ class BnfResource(resources.ModelResource):
                         }
                     }
                 )
-            if set(check.fields) != id_fields:
+            if check.field_set != id_fields:
                 lookup = dict(zip(check.attnames, key, strict=True))
                 others = self._meta.model._default_manager.filter(**lookup)
                 if instance.pk is not None:
@@ -646,8 +704,13 @@ class BnfResource(resources.ModelResource):
             names.append("updated_at")
         return names
 
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if kwargs.get("dry_run"):
+            return  # the preview writes nothing: no need to keep every record until the end
+        super().save_instance(instance, is_create, row, **kwargs)
+
     def save_m2m(self, instance, row, **kwargs):
-        pass  # written per batch, after the records: write_m2m
+        pass  # written after the records, all at once: write_m2m
 
     # The preview (dry run) writes nothing: every rule was checked row by row above, and
     # the confirmation writes inside one transaction that any database error rolls back.
@@ -662,7 +725,7 @@ class BnfResource(resources.ModelResource):
         model = self._meta.model
         try:
             if not copy_create(model, created):
-                model.objects.bulk_create(created, batch_size=batch_size)
+                model.objects.bulk_create(created, batch_size=WRITE_BATCH)
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
             return
@@ -676,12 +739,12 @@ class BnfResource(resources.ModelResource):
             return
         updated = list(self.update_instances)
         failures = len(result.base_errors) if result else 0
-        super().bulk_update(using_transactions, dry_run, raise_errors, batch_size, result)
+        super().bulk_update(using_transactions, dry_run, raise_errors, WRITE_BATCH, result)
         if not result or len(result.base_errors) == failures:
             self.write_m2m(updated, created=False)
 
     def write_m2m(self, instances, *, created: bool):
-        """Many-to-many values of bulk-saved records: a query or two per field per batch."""
+        """Many-to-many values of bulk-saved records: a query or two per field."""
         for name in self.m2m_names:
             field = self._meta.model._meta.get_field(name)
             through = field.remote_field.through
@@ -700,7 +763,7 @@ class BnfResource(resources.ModelResource):
                     for instance in rows
                     for obj in instance._import_m2m[name]
                 ],
-                batch_size=self._meta.batch_size,
+                batch_size=WRITE_BATCH,
             )
 
     # -- the preview ----------------------------------------------------------------------
@@ -799,10 +862,11 @@ def copy_create(model, instances: list) -> bool:
     quotes value by value in Python; ``COPY`` takes the rows as they are. The ids are
     taken from the table's own sequence first (one query), so the records, their
     many-to-many rows and their audit entries know them, as after ``bulk_create``.
-    The values are prepared by the fields themselves (``auto_now_add`` included); the
-    database's triggers (the closed-year guard) run for ``COPY`` as for ``INSERT``, and a
-    refusal comes out as ``ClosedYearError`` with the savepoint undone, as the model's
-    ``bulk_create`` does.
+    The values are prepared by the fields themselves (``auto_now_add`` included), except
+    where that is known to change nothing (``copy_types``); the database's triggers
+    (the closed-year guard) run for ``COPY`` as for ``INSERT``, and a refusal comes out
+    as ``ClosedYearError`` with the savepoint undone, as the model's ``bulk_create``
+    does.
     """
     using = router.db_for_write(model)
     connection = connections[using]
@@ -824,15 +888,17 @@ def copy_create(model, instances: list) -> bool:
             cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, len(new)])
             for instance, (pk,) in zip(new, cursor.fetchall(), strict=True):
                 instance.pk = pk
+        plan = [(field, field.attname, _own_pre_save(field), copy_types(field)) for field in fields]
         rows = []
         for instance in instances:
             instance._prepare_related_fields_for_save(operation_name="bulk_create")
-            rows.append(
-                [
-                    field.get_db_prep_save(field.pre_save(instance, True), connection)
-                    for field in fields
-                ]
-            )
+            row = []
+            for field, attname, pre_save, types in plan:
+                value = field.pre_save(instance, True) if pre_save else getattr(instance, attname)
+                if value is not None and type(value) not in types:
+                    value = field.get_db_prep_save(value, connection)
+                row.append(value)
+            rows.append(row)
         with (
             connection.wrap_database_errors,
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
@@ -843,6 +909,52 @@ def copy_create(model, instances: list) -> bool:
         instance._state.adding = False
         instance._state.db = using
     return True
+
+
+# Field classes whose values of these types PostgreSQL takes as they are: Django's
+# ``get_db_prep_save`` gives them back unchanged (an int as psycopg's ``Int4``, which
+# ``COPY`` writes the same). Exact classes only: a subclass may prepare differently.
+_TEXT = (models.CharField, models.TextField, models.URLField, models.SlugField)
+_WHOLE = (
+    models.IntegerField,
+    models.SmallIntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+    models.AutoField,
+    models.BigAutoField,
+)
+COPY_TYPES = {
+    **{cls: frozenset({str}) for cls in _TEXT},
+    **{cls: frozenset({int}) for cls in _WHOLE},
+    models.BooleanField: frozenset({bool}),
+    models.DateField: frozenset({datetime.date}),
+}
+
+
+def copy_types(field) -> frozenset:
+    """The value types that ``copy_create`` writes for ``field`` without asking the field
+    to prepare them (``COPY_TYPES``; a foreign key as its target). Nothing else skips
+    ``get_db_prep_save``; ``None`` is ``NULL`` for all of them."""
+    if type(field) is models.ForeignKey:
+        return copy_types(field.target_field)
+    if (
+        type(field) is models.DateTimeField
+        and (field.auto_now or field.auto_now_add)
+        and settings.USE_TZ
+    ):
+        return frozenset({datetime.datetime})  # the moment of saving: aware, as stored
+    return COPY_TYPES.get(type(field), frozenset())
+
+
+def _own_pre_save(field) -> bool:
+    """Whether ``field`` sets its value when saved (``auto_now_add``, a file's upload):
+    otherwise ``copy_create`` simply reads it."""
+    own = type(field).pre_save
+    if own in (models.DateField.pre_save, models.DateTimeField.pre_save, models.TimeField.pre_save):
+        return field.auto_now or field.auto_now_add
+    return own is not models.Field.pre_save
 
 
 def spreadsheet_row(number: int) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -41,54 +42,88 @@ def condition_holds(condition: Q, values: dict) -> bool | None:
     True, False or None (unknown: a comparison with NULL). A CHECK is only violated by
     False. Supports comparisons, ``isnull``, the date parts ``year``/``month``/``day``
     and ``F()`` of another field; raises ``NotInMemory`` for anything else."""
-    results = []
+
+    def read(name):
+        if name not in values:
+            raise NotInMemory(name)
+        return operator.itemgetter(name)
+
+    return compile_condition(condition, read)(values)
+
+
+def compile_condition(condition: Q, read) -> Callable[[object], bool | None]:
+    """``condition`` as a function of one record, judged as ``condition_holds`` does.
+
+    ``read(name)`` gives the function that reads field ``name`` from a record (or raises
+    ``NotInMemory``). Worked out once, so judging a record is a few comparisons: an
+    import checks every row against every constraint. Raises ``NotInMemory`` here for
+    a condition it cannot judge, or later, for a date part of a value that is no date.
+    """
+    parts = []
     for child in condition.children:
         if isinstance(child, Q):
-            results.append(condition_holds(child, values))
+            parts.append(compile_condition(child, read))
         elif isinstance(child, tuple):
-            results.append(_lookup_holds(*child, values))
+            parts.append(_compile_lookup(*child, read))
         else:
             raise NotInMemory(child)  # an expression: Django's query evaluates it
-    if condition.connector == Q.AND:
-        result = False if False in results else None if None in results else True
-    elif condition.connector == Q.OR:
-        result = True if True in results else None if None in results else False
-    else:
-        raise NotInMemory(condition.connector)
-    if condition.negated and result is not None:
-        result = not result
-    return result
+    connector, negated = condition.connector, condition.negated
+    if connector not in (Q.AND, Q.OR):
+        raise NotInMemory(connector)
+    decisive = connector == Q.OR  # the outcome of one part that settles the whole
+
+    def holds(record):
+        outcomes = [part(record) for part in parts]
+        if decisive in outcomes:
+            result = decisive
+        elif None in outcomes:
+            result = None
+        else:
+            result = not decisive
+        if negated and result is not None:
+            return not result
+        return result
+
+    return holds
 
 
-def _lookup_holds(path: str, expected, values: dict) -> bool | None:
+def _compile_lookup(path: str, expected, read):
     name, *parts = path.split("__")
     lookup = "exact"
     if parts and (parts[-1] in _COMPARISONS or parts[-1] == "isnull"):
         lookup = parts.pop()
-    if name not in values or any(part not in _DATE_PARTS for part in parts):
+    if any(part not in _DATE_PARTS for part in parts):
         raise NotInMemory(path)
-    actual = values[name]
+    actual_of = read(name)
     if expected is None and lookup == "exact":
         lookup, expected = "isnull", True  # as the ORM reads ``field=None``
     if lookup == "isnull":
         if parts:
             raise NotInMemory(path)
-        return (actual is None) == bool(expected)
+        wanted = bool(expected)
+        return lambda record: (actual_of(record) is None) == wanted
     if isinstance(expected, F):
-        if expected.name not in values:
-            raise NotInMemory(path)
-        expected = values[expected.name]
+        expected_of = read(expected.name)
     elif hasattr(expected, "resolve_expression"):
         raise NotInMemory(path)
-    for part in parts:
-        if actual is None:
-            break
-        if not isinstance(actual, datetime.date):
-            raise NotInMemory(path)
-        actual = getattr(actual, part)
-    if actual is None or expected is None:
-        return None
-    return _COMPARISONS[lookup](actual, expected)
+    else:
+        expected_of = None
+    compare = _COMPARISONS[lookup]
+
+    def holds(record):
+        actual = actual_of(record)
+        other = expected if expected_of is None else expected_of(record)
+        for part in parts:
+            if actual is None:
+                break
+            if not isinstance(actual, datetime.date):
+                raise NotInMemory(path)
+            actual = getattr(actual, part)
+        if actual is None or other is None:
+            return None
+        return compare(actual, other)
+
+    return holds
 
 
 def referenced_fields(condition: Q) -> set[str]:
@@ -119,6 +154,7 @@ class FieldCheck(models.CheckConstraint):
         )
         self.field = field
         self.fields_read = frozenset(referenced_fields(condition))
+        self._evaluators = {}  # model -> compiled condition (``holds``)
 
     def deconstruct(self):
         """Exactly the plain ``CheckConstraint``'s: migrations see no difference."""
@@ -131,16 +167,29 @@ class FieldCheck(models.CheckConstraint):
 
     def holds(self, model, instance) -> bool:
         """Whether ``instance`` passes, judged in Python (``NotInMemory`` if it cannot be)."""
-        values = {}
-        for name in self.fields_read:
-            attname = model._meta.pk.attname if name == "pk" else None
-            if attname is None:
-                try:
-                    attname = model._meta.get_field(name).attname
-                except FieldDoesNotExist as error:
-                    raise NotInMemory(name) from error
-            values[name] = getattr(instance, attname)
-        return condition_holds(self.condition, values) is not False
+        evaluate = self._evaluators.get(model)
+        if evaluate is None:
+            evaluate = self._evaluators[model] = self._evaluator(model)
+        if evaluate is NotInMemory:
+            raise NotInMemory(self.name)
+        return evaluate(instance) is not False
+
+    def _evaluator(self, model):
+        """The condition compiled for records of ``model`` (once per model), or
+        ``NotInMemory`` when Python cannot judge it."""
+
+        def read(name):
+            if name == "pk":
+                return operator.attrgetter(model._meta.pk.attname)
+            try:
+                return operator.attrgetter(model._meta.get_field(name).attname)
+            except FieldDoesNotExist as error:
+                raise NotInMemory(name) from error
+
+        try:
+            return compile_condition(self.condition, read)
+        except NotInMemory:
+            return NotInMemory
 
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
         if exclude and self.fields_read & set(exclude):

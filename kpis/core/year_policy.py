@@ -115,6 +115,7 @@ class YearRule:
 
 
 _rules: dict[type[models.Model], list[YearRule]] = {}
+_rule_fields: dict[type[models.Model], frozenset[str]] = {}  # worked out from _rules
 
 
 def register(rules: Iterable[YearRule]) -> None:
@@ -125,6 +126,7 @@ def register(rules: Iterable[YearRule]) -> None:
             by_model[rule.model].append(rule)
     _rules.clear()
     _rules.update(by_model)
+    _rule_fields.clear()
 
 
 def rules_for(model: type[models.Model]) -> list[YearRule]:
@@ -135,8 +137,13 @@ def guarded_models() -> list[type[models.Model]]:
     return list(_rules)
 
 
-def rule_fields(model) -> set[str]:
-    return {name for rule in rules_for(model) for name in rule.fields}
+def rule_fields(model) -> frozenset[str]:
+    """The fields that decide the years of ``model``'s rows (asked for every row)."""
+    names = _rule_fields.get(model)
+    if names is None:
+        names = frozenset(name for rule in rules_for(model) for name in rule.fields)
+        _rule_fields[model] = names
+    return names
 
 
 def row_values(instance: models.Model, names: Iterable[str]) -> dict:
@@ -147,6 +154,9 @@ def row_values(instance: models.Model, names: Iterable[str]) -> dict:
 
 
 _known_closed: ContextVar[frozenset[int] | None] = ContextVar("known_closed", default=None)
+# The rows ``ensure_write_allowed`` let through while the closed years are known: the
+# same answer again for the next row with the same dates (an import's rows share few).
+_allowed: ContextVar[set | None] = ContextVar("allowed_writes", default=None)
 
 
 @contextlib.contextmanager
@@ -154,9 +164,11 @@ def closed_years_known(years: Iterable[int]) -> Iterator[None]:
     """Within this block the checks use ``years`` as the closed years instead of asking
     the database each time: an import reads them once per file, not once per row."""
     token = _known_closed.set(frozenset(years))
+    allowed_token = _allowed.set(set())
     try:
         yield
     finally:
+        _allowed.reset(allowed_token)
         _known_closed.reset(token)
 
 
@@ -246,7 +258,20 @@ def spans(model, values: dict, *, changed_from: dict | None = None) -> list:
 
 def ensure_write_allowed(model, new: dict | None, stored: dict | None, using=DEFAULT_DB_ALIAS):
     """The check for one row: ``new`` (None when deleting) and ``stored`` (None when
-    adding) are the row's values of the fields the rules read."""
+    adding) are the row's values of the fields the rules read. Within
+    ``closed_years_known`` a row with the same values as one allowed before is allowed
+    without working it out again (the answer depends only on them and those years)."""
+    allowed = _allowed.get()
+    if allowed is not None:
+        key = (model, *(None if d is None else tuple(d.items()) for d in (new, stored)))
+        if key in allowed:
+            return
+    _ensure_write_allowed(model, new, stored, using)
+    if allowed is not None:
+        allowed.add(key)
+
+
+def _ensure_write_allowed(model, new, stored, using):
     if new is not None:
         ensure_plausible(model, new)
     touched = []
