@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import itertools
 import json
 import uuid
 from contextvars import ContextVar
@@ -234,9 +235,20 @@ def log_import_result(result, model, *, file_name: str | None = None) -> int:
         return 0
     excluded = auditlog.get_model_fields(model)["exclude_fields"]
     m2m_fields = [field for field in model._meta.many_to_many if field.name not in excluded]
+    additional_data = {
+        **(_context.get() or {}),
+        "path": IMPORT,
+        **({"file": file_name} if file_name else {}),
+    }
+    # All worked out before the writing starts: a record's text or its many-to-many
+    # values may need a query, and none can run while a ``COPY`` is open.
+    entries = list(_import_entries(rows, actions, m2m_fields, CreatedChanges(model)))
+    return write_entries(model, entries, additional_data)
+
+
+def _import_entries(rows, actions, m2m_fields, created_changes):
+    """``(pk, repr, action, changes)`` for each row of an import that changed something."""
     names = _related_names(rows, m2m_fields)
-    created_changes = CreatedChanges(model)
-    entries = []
     for row in rows:
         instance, action = row.instance, actions[row.import_type]
         before = _before(row, instance)
@@ -256,14 +268,7 @@ def log_import_result(result, model, *, file_name: str | None = None) -> int:
             if action == LogEntry.Action.UPDATE and not changes:
                 continue
         pk = instance.pk if instance.pk is not None else getattr(row, "object_id", None)
-        entries.append((pk, str(instance), action, changes))
-    additional_data = {
-        **(_context.get() or {}),
-        "path": IMPORT,
-        **({"file": file_name} if file_name else {}),
-    }
-    write_entries(model, entries, additional_data)
-    return len(entries)
+        yield pk, str(instance), action, changes
 
 
 class CreatedChanges:
@@ -363,8 +368,10 @@ COPY_ROWS = 5000
 """Audit entries per ``bulk_create`` batch where there is no ``COPY``."""
 
 
-def write_entries(model, entries, additional_data: dict) -> None:
-    """Write audit entries ``(pk, repr, action, changes)`` of records of ``model``.
+def write_entries(model, entries, additional_data: dict) -> int:
+    """Write audit entries ``(pk, repr, action, changes)`` of records of ``model``;
+    returns how many. ``entries`` may be any iterable, but making one may not query the
+    database (on PostgreSQL it is read while the ``COPY`` runs).
 
     Who, from where and the correlation id come from the current request or
     ``audit_context`` (``_entry_context``); every entry gets the same moment. On
@@ -375,8 +382,11 @@ def write_entries(model, entries, additional_data: dict) -> None:
     from django.db import connections, router
     from django.utils import timezone
 
-    if not entries:
-        return
+    entries = iter(entries)
+    first = next(entries, None)
+    if first is None:
+        return 0
+    entries = itertools.chain([first], entries)
     context = _entry_context()
     actor = context["actor"]
     common = {
@@ -391,7 +401,7 @@ def write_entries(model, entries, additional_data: dict) -> None:
     using = router.db_for_write(LogEntry)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        LogEntry.objects.using(using).bulk_create(
+        written = LogEntry.objects.using(using).bulk_create(
             [
                 LogEntry(
                     **common,
@@ -405,13 +415,14 @@ def write_entries(model, entries, additional_data: dict) -> None:
             ],
             batch_size=COPY_ROWS,
         )
-        return
+        return len(written)
     opts = LogEntry._meta
     names = [*common, "object_pk", "object_id", "object_repr", "action", "changes", "changes_text"]
     columns = ", ".join(connection.ops.quote_name(opts.get_field(n).column) for n in names)
     table = connection.ops.quote_name(opts.db_table)
     start = [*common.values()]
     start[-1] = json.dumps(additional_data)
+    count = 0
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
@@ -429,6 +440,8 @@ def write_entries(model, entries, additional_data: dict) -> None:
                     "",
                 )
             )
+            count += 1
+    return count
 
 
 def changes_json(changes: dict) -> str:

@@ -21,9 +21,9 @@ def dataset_from(content: bytes, expect: str = "") -> tablib.Dataset:
     if isinstance(content, str):  # pragma: no cover - the formats read bytes
         content = content.encode("utf-8")
     header, rows, inspection = cells.read_table(content, expect=expect)
-    dataset = tablib.Dataset(headers=header)
-    for row in rows:
-        dataset.append(row)
+    # All rows at once (``read_table`` made them as wide as the header), without
+    # ``Dataset.append``'s check of each row's width.
+    dataset = tablib.Dataset(*rows, headers=header)
     dataset.inspection = inspection
     return dataset
 

@@ -379,6 +379,7 @@ class BnfResource(resources.ModelResource):
         self.validated_fields = [
             field for field in model._meta.concrete_fields if not field.generated
         ]
+        self.write_db = router.db_for_write(model)
         self._import_fields = super().get_import_fields()
         self._new_values, self._new_made = new_record_values(model)
         self.import_user = self.file_name = None
@@ -677,11 +678,11 @@ class BnfResource(resources.ModelResource):
         """The model's check constraints, as ``full_clean()`` checks them: each on its own
         field (``kpis.core.rules.FieldCheck``), evaluated in Python, so without a query
         per row and constraint."""
-        using = router.db_for_write(self._meta.model)
+        model, using = self._meta.model, self.write_db
         errors = {}
         for constraint in self.check_constraints_declared:
             try:
-                constraint.validate(self._meta.model, instance, exclude=failed, using=using)
+                constraint.validate(model, instance, exclude=failed, using=using)
             except ValidationError as error:
                 errors = error.update_error_dict(errors)
         if errors:
@@ -889,21 +890,23 @@ def copy_create(model, instances: list) -> bool:
             for instance, (pk,) in zip(new, cursor.fetchall(), strict=True):
                 instance.pk = pk
         plan = [(field, field.attname, _own_pre_save(field), copy_types(field)) for field in fields]
-        rows = []
         for instance in instances:
             instance._prepare_related_fields_for_save(operation_name="bulk_create")
-            row = []
-            for field, attname, pre_save, types in plan:
-                value = field.pre_save(instance, True) if pre_save else getattr(instance, attname)
-                if value is not None and type(value) not in types:
-                    value = field.get_db_prep_save(value, connection)
-                row.append(value)
-            rows.append(row)
         with (
             connection.wrap_database_errors,
             cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
         ):
-            for row in rows:
+            # Row by row as they are made: the database stores one while the next is made.
+            for instance in instances:
+                row = []
+                for field, attname, pre_save, types in plan:
+                    if pre_save:
+                        value = field.pre_save(instance, True)
+                    else:
+                        value = getattr(instance, attname)
+                    if value is not None and type(value) not in types:
+                        value = field.get_db_prep_save(value, connection)
+                    row.append(value)
                 copy.write_row(row)
     for instance in instances:
         instance._state.adding = False

@@ -192,7 +192,7 @@ class FieldCheck(models.CheckConstraint):
             return NotInMemory
 
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
-        if exclude and self.fields_read & set(exclude):
+        if exclude and not self.fields_read.isdisjoint(exclude):
             return  # as Django does: a field left out (or already in error) is not judged
         try:
             passes = self.holds(model, instance)

@@ -147,7 +147,8 @@ def rule_fields(model) -> frozenset[str]:
 
 
 def row_values(instance: models.Model, names: Iterable[str]) -> dict:
-    return {name: getattr(instance, instance._meta.get_field(name).attname) for name in names}
+    get_field = instance._meta.get_field
+    return {name: getattr(instance, get_field(name).attname) for name in names}
 
 
 # --- Python checks, for a clear message before the database says no ---------------------
@@ -263,7 +264,11 @@ def ensure_write_allowed(model, new: dict | None, stored: dict | None, using=DEF
     without working it out again (the answer depends only on them and those years)."""
     allowed = _allowed.get()
     if allowed is not None:
-        key = (model, *(None if d is None else tuple(d.items()) for d in (new, stored)))
+        key = (
+            model,
+            None if new is None else tuple(new.items()),
+            None if stored is None else tuple(stored.items()),
+        )
         if key in allowed:
             return
     _ensure_write_allowed(model, new, stored, using)
