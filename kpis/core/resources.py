@@ -141,7 +141,8 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
     record's values. One query per ``IN_CHUNK`` distinct values of one of those columns
     (preferably a date) replaces Django's query per row; the records' many-to-many
     values come along (``_import_m2m_stored``: field name -> ids), so an unchanged row
-    is recognised without further queries.
+    is recognised without further queries. The other identifying cells are read only
+    in the rows that share that value with a record: none in a file of new records.
     """
 
     def __init__(self, resource, dataset=None):
@@ -155,8 +156,33 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
 
         model = resource._meta.model
         attnames = [model._meta.get_field(field.attribute).attname for field in fields]
+        # Narrow the query on a date column if there is one: it spreads best.
+        narrow = next(
+            (i for i, f in enumerate(fields) if isinstance(f.widget, widgets.DateWidget)), 0
+        )
+        position = headers.index(self.columns[narrow])
+        narrowed = {}  # each distinct cell of that column, read once -> its value
+        for values in dataset:
+            if values[position] not in narrowed:
+                try:
+                    value = fields[narrow].clean(dict(zip(headers, values, strict=False)))
+                    narrowed[values[position]] = _comparable(value)
+                except ValueError:
+                    narrowed[values[position]] = _INVALID  # the row reports its own error
+        found = {}
+        keys = sorted({value for value in narrowed.values() if value is not _INVALID}, key=str)
+        for chunk in chunks(keys):
+            lookup = {f"{attnames[narrow]}__in": chunk}
+            for instance in resource.get_queryset().filter(**lookup):
+                found[tuple(getattr(instance, attname) for attname in attnames)] = instance
+        if not found:
+            return  # every row is new: no need to read the other columns here
+        # Only rows that share that value with a record can describe one.
+        shared = {key[narrow] for key in found}
         wanted = {}  # (raw cells) -> (cleaned values), for rows whose cells are valid
         for values in dataset:
+            if narrowed[values[position]] not in shared:
+                continue
             row = dict(zip(headers, values, strict=False))
             raw = tuple(row[column] for column in self.columns)
             if raw in wanted:
@@ -165,19 +191,6 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
                 wanted[raw] = tuple(_comparable(field.clean(row)) for field in fields)
             except ValueError:
                 continue  # the row reports its own error
-        if not wanted:
-            return
-
-        # Narrow the query on a date column if there is one: it spreads best.
-        narrow = next(
-            (i for i, f in enumerate(fields) if isinstance(f.widget, widgets.DateWidget)), 0
-        )
-        found = {}
-        values = sorted({key[narrow] for key in wanted.values()}, key=str)
-        for chunk in chunks(values):
-            lookup = {f"{attnames[narrow]}__in": chunk}
-            for instance in resource.get_queryset().filter(**lookup):
-                found[tuple(getattr(instance, attname) for attname in attnames)] = instance
         self.by_row_key = {raw: found[key] for raw, key in wanted.items() if key in found}
         self.load_m2m(model, resource.m2m_names, list(self.by_row_key.values()))
 
@@ -216,6 +229,9 @@ def new_record_values(model) -> tuple[list, list]:
         else:
             values.append(field.get_default())
     return values, made
+
+
+_INVALID = object()  # a cell its widget refuses
 
 
 def chunks(values: list):

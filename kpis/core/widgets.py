@@ -90,48 +90,64 @@ class BooleanWidget(widgets.BooleanWidget):
         return _("ja") if value else _("nee")
 
 
-class IntegerWidget(widgets.IntegerWidget):
-    """A whole number written with digits only: ``1234``, never ``1.234`` or ``1,234``."""
+class Parsed:
+    """A widget whose text cells are read once per file: the same few counts, amounts
+    and dates come back row after row. A refusal is kept too, and raised again."""
+
+    parse = staticmethod(lambda value: value)
+
+    def reset(self):
+        self._parsed = {}
 
     def clean(self, value, row=None, **kwargs):
-        return cells.parse_whole_number(value)
+        if not isinstance(value, str):
+            return self.parse(value)
+        parsed = self._parsed.get(value, self)
+        if parsed is self:
+            try:
+                parsed = self.parse(value)
+            except cells.CellError as error:
+                parsed = error
+            self._parsed[value] = parsed
+        if parsed.__class__ is cells.CellError:
+            raise parsed.with_traceback(None)  # not one traceback on top of another
+        return parsed
+
+
+class IntegerWidget(Parsed, widgets.IntegerWidget):
+    """A whole number written with digits only: ``1234``, never ``1.234`` or ``1,234``."""
+
+    parse = staticmethod(cells.parse_whole_number)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.reset()
 
     def render(self, value, obj=None, **kwargs):
         return value  # a number stays a number, also in CSV: no thousands separators
 
 
-class DecimalWidget(widgets.DecimalWidget):
+class DecimalWidget(Parsed, widgets.DecimalWidget):
     """An amount with at most one decimal separator and 1–2 decimals (``cells``)."""
 
-    def clean(self, value, row=None, **kwargs):
-        return cells.parse_decimal(value)
+    parse = staticmethod(cells.parse_decimal)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.reset()
 
     def render(self, value, obj=None, **kwargs):
         return value
 
 
-class DateWidget(widgets.DateWidget):
+class DateWidget(Parsed, widgets.DateWidget):
     """A date as ``2021-03-15`` (ISO) or ``15-03-2021`` (Dutch), or a date cell."""
+
+    parse = staticmethod(cells.parse_date)
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
         self.reset()
-
-    def reset(self):
-        self._parsed = {}  # a file has far fewer distinct dates than rows
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, str):
-            if value not in self._parsed:
-                try:
-                    self._parsed[value] = cells.parse_date(value)
-                except cells.CellError as error:
-                    self._parsed[value] = error
-            parsed = self._parsed[value]
-            if parsed.__class__ is cells.CellError:
-                raise parsed
-            return parsed
-        return cells.parse_date(value)
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
