@@ -604,3 +604,21 @@ def test_an_empty_date_time_is_in_a_created_entry_as_auditlog_has_it():
     expected = {name: list(pair) for name, pair in model_instance_diff(None, job).items()}
     assert expected["finished_at"] == ["None", "None"]
     assert audit.CreatedChanges(type(job))(job) == expected
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"title": ["None", "Eerste bericht"], "views": ["None", "120"]},
+        {"notes": ["None", 'Met "aanhalingstekens", \\ en\tna een tab\nop een nieuwe regel']},
+        {"title": ["None", "Café ‘Ü’ — 日本 \x00 \x1f"], "url": ["None", ""]},
+        {"participants": ["5", "8"], "themes": ["Geletterdheid", "None"]},
+        {"participants": [5, 8]},  # not two texts: json.dumps itself
+        {"notes": ["None"]},
+    ],
+)
+def test_an_entrys_changes_are_written_as_json_dumps_writes_them(changes):
+    import json
+
+    assert audit.changes_json(changes) == json.dumps(changes)

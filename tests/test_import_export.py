@@ -748,6 +748,169 @@ def test_new_records_are_written_with_their_ids_and_refused_in_a_closed_year(db,
     assert not ChannelPost.objects.filter(title="Te laat").exists()
 
 
+def test_what_copy_create_writes_unprepared_is_what_the_field_would_prepare(db):
+    """``copy_types``: the values ``COPY`` gets as they are, where Django's preparation
+    would give them back unchanged (checked for every field of every imported model)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from kpis.core.resources import copy_types
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; elsewhere bulk_create prepares every value")
+    samples = {
+        str: ["tekst", ""],
+        int: [0, 7, 2**40],
+        bool: [True, False],
+        datetime.date: [datetime.date(2022, 1, 5)],
+        datetime.datetime: [timezone.now()],
+    }
+    checked = 0
+    for model_admin in EXCHANGED:
+        for field in model_admin.model._meta.concrete_fields:
+            types = copy_types(field)
+            assert types <= set(samples), (field, types)
+            for kind in types:
+                for value in samples[kind]:
+                    prepared = field.get_db_prep_save(value, connection)
+                    assert prepared == value and isinstance(prepared, kind), (field, value)
+                    checked += 1
+    assert checked > 100
+
+
+def test_a_column_reads_a_cell_as_import_export_would(db):
+    """``kpis.core.resources.Column.clean`` is a shorter ``Field.clean``: the same value,
+    or the same refusal, for every column of every resource and a few kinds of cell."""
+    from import_export.fields import Field
+
+    make_channel(slug="website")
+    cells_to_try = ["", None, "0", "12", "-3", "2022-01-05", "ja", "website", "x, y", " "]
+    for model_admin in EXCHANGED:
+        for column in model_admin.resource_classes[0]().get_import_fields():
+            for cell in cells_to_try:
+                row = {column.column_name: cell}
+                outcomes = []
+                for clean in (column.clean, lambda row, column=column: Field.clean(column, row)):
+                    try:
+                        outcomes.append(("value", clean(row)))
+                    except ValueError as error:
+                        outcomes.append(("refused", str(error)))
+                assert outcomes[0] == outcomes[1], (column, cell, outcomes)
+
+
+def posts_file(count: int, first: int = 1, adviser: str = "") -> bytes:
+    """A file of ``count`` new posts on 'website', spread over 28 days of 2022; every
+    other one by ``adviser``, every fourth on a theme."""
+    lines = ["kanaal,datum,titel,link,views,likes,adviseur,opgaven,notities"]
+    for n in range(first, first + count):
+        day = f"2022-03-{1 + n % 28:02d}"
+        link = f"https://example.org/{n}" if n % 3 else ""
+        by = adviser if n % 2 == 0 else ""
+        themes = "geletterdheid" if n % 4 == 0 else ""
+        lines.append(f"website,{day},Bericht {n},{link},{n * 7},{n % 5},{by},{themes},Notitie {n}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_import_takes_the_same_queries_however_many_rows_it_has(coordinator_client, coordinator):
+    """Preview and confirmation: a fixed number of queries, not one (or a few) per row.
+    On SQLite Django splits a ``bulk_create`` at 999 parameters (about 70 rows), so the
+    larger file stays below that there; PostgreSQL writes with ``COPY``."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_channel(slug="website")
+    make_theme(slug="geletterdheid")
+    larger = 1500 if connection.vendor == "postgresql" else 60
+    counts = []
+    for count, first in ((10, 1), (larger, 1000)):
+        content = posts_file(count, first, adviser=coordinator.username)
+        with CaptureQueriesContext(connection) as previewing:
+            preview = check(coordinator_client, ChannelPost, content, CSV)
+        with CaptureQueriesContext(connection) as confirming:
+            response = confirm(coordinator_client, ChannelPost, preview)
+        assert response.status_code == 302
+        counts.append((len(previewing), len(confirming)))
+
+    assert ChannelPost.objects.count() == 10 + larger
+    (small_preview, small_confirm), (large_preview, large_confirm) = counts
+    assert large_preview <= small_preview
+    assert large_confirm <= small_confirm
+
+
+def test_every_row_of_a_large_import_is_stored_audited_and_in_its_batch(
+    coordinator_client, coordinator
+):
+    """A file of hundreds of new posts: every post as the file says, one "created" audit
+    entry each with what django-auditlog stores for the stored post, and the batch lists
+    them all (and undoes them)."""
+    from auditlog.diff import model_instance_diff
+
+    from kpis.core import import_batches
+    from kpis.models import ImportBatch
+
+    make_channel(slug="website")
+    make_theme(slug="geletterdheid", name="Geletterdheid")
+    import_file(coordinator_client, ChannelPost, posts_file(300, adviser=coordinator.username), CSV)
+
+    posts = {post.title: post for post in ChannelPost.objects.prefetch_related("themes")}
+    assert len(posts) == 300
+    post = posts["Bericht 8"]
+    assert (post.published_on, post.url, post.views, post.likes, post.notes) == (
+        datetime.date(2022, 3, 9),
+        "https://example.org/8",
+        56,
+        3,
+        "Notitie 8",
+    )
+    assert post.adviser == coordinator and posts["Bericht 7"].adviser is None
+    assert [theme.slug for theme in post.themes.all()] == ["geletterdheid"]
+    entries = {
+        entry.object_id: entry
+        for entry in AuditEntry.objects.get_for_objects(ChannelPost.objects.all())
+    }
+    assert len(entries) == 300
+    for post in posts.values():
+        entry = entries[post.pk]
+        assert entry.action == AuditEntry.Action.CREATE
+        assert (entry.actor, entry.additional_data["path"]) == (coordinator, "import")
+        expected = {name: list(pair) for name, pair in model_instance_diff(None, post).items()}
+        if post.themes.all():
+            expected["themes"] = ["None", "Geletterdheid"]
+        assert entry.changes_dict == expected, post.title
+    batch = ImportBatch.objects.get()
+    assert batch.row_count == 300
+    assert import_batches.undo_batch(batch) == 300
+    assert not ChannelPost.objects.exists()
+
+
+def test_the_same_bad_cell_in_many_rows_is_refused_in_each(coordinator_client, closed_2021):
+    """Cells read once per file (counts, dates) and the year check kept per file still
+    report every row they concern, with its own number."""
+    make_channel(slug="website")
+    rows = post_rows(
+        ["website", "2021-06-01", "Een", "1.234", ""],
+        ["website", "2022-06-01", "Twee", "5", ""],
+        ["website", "2021-06-01", "Drie", "1.234", ""],
+        ["website", "2021-06-01", "Vier", "6", ""],
+    )
+
+    response = check(coordinator_client, ChannelPost, make_file(rows, CSV), CSV)
+
+    lines = response.context["error_lines"]
+    where = {line.split(":")[0]: line.split(":", 1)[1] for line in lines}
+    assert sorted(where) == [
+        "Rij 2, kolom 'datum'",
+        "Rij 2, kolom 'views'",
+        "Rij 4, kolom 'datum'",
+        "Rij 4, kolom 'views'",
+        "Rij 5, kolom 'datum'",
+    ]
+    assert where["Rij 2, kolom 'views'"] == where["Rij 4, kolom 'views'"]
+    assert "'1.234' is geen geheel getal" in where["Rij 4, kolom 'views'"]
+    assert all("2021 is afgesloten" in where[f"Rij {n}, kolom 'datum'"] for n in (2, 4, 5))
+    assert not ChannelPost.objects.exists()
+
+
 # --- files people can read: Dutch columns, one convention, old files still read ---------
 
 COLUMNS = {
