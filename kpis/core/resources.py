@@ -141,8 +141,10 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
     record's values. One query per ``IN_CHUNK`` distinct values of one of those columns
     (preferably a date) replaces Django's query per row; the records' many-to-many
     values come along (``_import_m2m_stored``: field name -> ids), so an unchanged row
-    is recognised without further queries. The other identifying cells are read only
-    in the rows that share that value with a record: none in a file of new records.
+    is recognised without further queries. Each identifying cell is read once per
+    distinct text (as the rows themselves read it, but from that cell alone), and the
+    other columns only in the rows that share the narrowing value with a record: none
+    in a file of new records.
     """
 
     def __init__(self, resource, dataset=None):
@@ -156,21 +158,27 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
 
         model = resource._meta.model
         attnames = [model._meta.get_field(field.attribute).attname for field in fields]
+        positions = [headers.index(column) for column in self.columns]
+        read = [{} for _field in fields]  # per identifying column: cell -> its value
+
+        def value_of(index, cell):
+            values = read[index]
+            if cell not in values:
+                try:
+                    value = fields[index].clean({self.columns[index]: cell})
+                    values[cell] = _comparable(value)
+                except ValueError:
+                    values[cell] = _INVALID  # the row reports its own error
+            return values[cell]
+
         # Narrow the query on a date column if there is one: it spreads best.
         narrow = next(
             (i for i, f in enumerate(fields) if isinstance(f.widget, widgets.DateWidget)), 0
         )
-        position = headers.index(self.columns[narrow])
-        narrowed = {}  # each distinct cell of that column, read once -> its value
         for values in dataset:
-            if values[position] not in narrowed:
-                try:
-                    value = fields[narrow].clean(dict(zip(headers, values, strict=False)))
-                    narrowed[values[position]] = _comparable(value)
-                except ValueError:
-                    narrowed[values[position]] = _INVALID  # the row reports its own error
+            value_of(narrow, values[positions[narrow]])
         found = {}
-        keys = sorted({value for value in narrowed.values() if value is not _INVALID}, key=str)
+        keys = sorted((value for value in read[narrow].values() if value is not _INVALID), key=str)
         for chunk in chunks(keys):
             lookup = {f"{attnames[narrow]}__in": chunk}
             for instance in resource.get_queryset().filter(**lookup):
@@ -179,19 +187,13 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
             return  # every row is new: no need to read the other columns here
         # Only rows that share that value with a record can describe one.
         shared = {key[narrow] for key in found}
-        wanted = {}  # (raw cells) -> (cleaned values), for rows whose cells are valid
         for values in dataset:
-            if narrowed[values[position]] not in shared:
+            cells = tuple(values[position] for position in positions)
+            if cells in self.by_row_key or read[narrow][cells[narrow]] not in shared:
                 continue
-            row = dict(zip(headers, values, strict=False))
-            raw = tuple(row[column] for column in self.columns)
-            if raw in wanted:
-                continue
-            try:
-                wanted[raw] = tuple(_comparable(field.clean(row)) for field in fields)
-            except ValueError:
-                continue  # the row reports its own error
-        self.by_row_key = {raw: found[key] for raw, key in wanted.items() if key in found}
+            key = tuple(value_of(index, cell) for index, cell in enumerate(cells))
+            if key in found:
+                self.by_row_key[cells] = found[key]
         self.load_m2m(model, resource.m2m_names, list(self.by_row_key.values()))
 
     @staticmethod
