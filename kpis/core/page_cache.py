@@ -164,9 +164,12 @@ def public_page(view):
         if not (settings.BNF_FIGURE_CACHE and getattr(settings, "BNF_PAGE_CACHE", True)):
             known = _request_version.set(version)
             try:
-                return _public(view(request, *args, **kwargs), etag)
+                response = view(request, *args, **kwargs)
             finally:
                 _request_version.reset(known)
+            # Validators only for a page that would be kept, as with the cache on: a page
+            # still being made (the report PDF's 202) must never come back as a 304.
+            return _public(response, etag) if response.status_code == 200 else response
 
         rendered = None
 

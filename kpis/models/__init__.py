@@ -12,7 +12,7 @@ from kpis.models.digital import InformationPoint
 from kpis.models.events import Event
 from kpis.models.evidence import Evidence
 from kpis.models.imports import ImportBatch, ImportBatchRow
-from kpis.models.jobs import TransportImportJob
+from kpis.models.jobs import ReportBuild, TransportImportJob
 from kpis.models.network import Network
 from kpis.models.notifications import NotificationPreference
 from kpis.models.organisations import Organisation, Province, Theme
@@ -42,6 +42,7 @@ __all__ = [
     "Publication",
     "Registration",
     "ReportDated",
+    "ReportBuild",
     "ReportText",
     "SupportActivity",
     "SupportKind",
