@@ -22,12 +22,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Avg, Count, F, Max, Subquery, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
 from kpis.core import page_cache, year_policy
-from kpis.models import ClosedYear, Network, Target, TransportMonthTotal, TransportReservation
+from kpis.models import (
+    ClosedYear,
+    Network,
+    Target,
+    TransportMonthTotal,
+    TransportReservation,
+    TransportYearTotal,
+)
 from kpis.models.transport import home_library_ids
 from kpis.reporting.figures import (
     Figure,
@@ -387,41 +395,60 @@ def _by_day_summed_per_year(
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
-# Sources that the database also keeps as a summary (``kpis.transport_summary``): the
-# summary model, its month field and the fields it sums, for figures that only sum those.
+# Sources that the database also keeps as summaries (``kpis.transport_summary``): per
+# year for whole years, per month for a year read up to a day; for figures that only sum
+# the summarised fields.
+@dataclass(frozen=True)
+class Summary:
+    per_year: type[models.Model]  # with an integer field "year"
+    per_month: type[models.Model]  # with a date field "month" (the first of the month)
+    fields: frozenset[str]
+
+
 SUMMARIES = {
-    (TransportReservation, "delivered_on"): (TransportMonthTotal, "month", {"quantity"}),
+    (TransportReservation, "delivered_on"): Summary(
+        TransportYearTotal, TransportMonthTotal, frozenset({"quantity"})
+    ),
 }
 
 
-def _from_summary(group: list[Figure], model, date_field: str, use: bool):
+def _from_summary(group: list[Figure], model, date_field: str, use: bool) -> Summary | None:
     summary = SUMMARIES.get((model, date_field)) if use else None
-    if summary and all(f.kind == Kind.SUM and f.field in summary[2] for f in group):
+    if summary and all(f.kind == Kind.SUM and f.field in summary.fields for f in group):
         return summary
     return None
 
 
-def _summed_by_month(model, date_field, summary, aggregates, until, last_day) -> list[dict]:
-    """``_by_day_summed_per_year`` read from the monthly summary: whole months from the
-    summary and, with ``until``, the month it falls in from the rows themselves. The
-    last day with data comes from the rows' date index, in the same query."""
-    summary_model, month_field, _fields = summary
-    rows = summary_model.objects.values(month_field).order_by()
+def _summed(model, date_field, summary: Summary, aggregates, until, last_day) -> list[dict]:
+    """``_by_day_summed_per_year`` read from the summaries. Whole years: one grouped
+    query on the yearly summary, with the last day with data from the rows' date index.
+    Up to ``until``: the whole months before it from the monthly summary, the month it
+    falls in from the rows themselves."""
     if until is None:
         newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
-        rows = rows.annotate(**aggregates, last=Subquery(newest))
-    else:
-        first = until.replace(day=1)
-        rows = rows.filter(**{f"{month_field}__lt": first}).annotate(**aggregates)
-    per_year: dict[int, dict] = {}
-    for row in rows:
-        _add_up(per_year, row[month_field].year, row, aggregates)
-        if until is None:
+        rows = (
+            summary.per_year.objects.values("year")
+            .order_by()
+            .annotate(**aggregates, last=Subquery(newest))
+        )
+        per_year: dict[int, dict] = {}
+        for row in rows:
+            _add_up(per_year, row["year"], row, aggregates)
             _note_last_day(last_day, row["last"])
-    if until is not None:
-        partial = _dated(model, date_field, until).filter(**{f"{date_field}__gte": first})
-        for row in partial.values(date_field).order_by().annotate(**aggregates):
-            _add_up(per_year, row[date_field].year, row, aggregates)
+        return [{"report_year": year, **totals} for year, totals in per_year.items()]
+    first = until.replace(day=1)
+    rows = (
+        summary.per_month.objects.filter(month__lt=first)
+        .values("month")
+        .order_by()
+        .annotate(**aggregates)
+    )
+    per_year = {}
+    for row in rows:
+        _add_up(per_year, row["month"].year, row, aggregates)
+    partial = _dated(model, date_field, until).filter(**{f"{date_field}__gte": first})
+    for row in partial.values(date_field).order_by().annotate(**aggregates):
+        _add_up(per_year, row[date_field].year, row, aggregates)
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
@@ -436,7 +463,7 @@ def _flow_values(
         places = {f.key: _decimal_places(f) for f in group}
         summary = _from_summary(group, model, date_field, summaries)
         if summary:
-            rows = _summed_by_month(model, date_field, summary, aggregates, until, last_day)
+            rows = _summed(model, date_field, summary, aggregates, until, last_day)
         elif (model, date_field) in SUMMARIES and all(_additive(f) for f in group):
             # a big table read raw (summaries off): grouping by day is the cheap way
             rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day)
