@@ -11,6 +11,7 @@ from django.db.models import Sum
 from kpis.models import TransportReservation
 from kpis.models.transport import scope_conditions
 from kpis.reporting import aggregation, charts
+from kpis.templatetags.kpi_format import chart_figure
 from subsidies.models import Subsidy
 from tests.factories import (
     make_channel,
@@ -60,6 +61,9 @@ def test_a_funder_or_channel_name_is_escaped_in_the_svg():
     assert "&lt;script&gt;" in chart.svg
     assert "€ 12.501" in chart.svg  # Dutch formatting, rounded to the euro
     assert chart.table.rows == [[evil, "1", "€ 12.501"]]  # the template escapes the table
+    html = str(chart_figure(chart))
+    assert "<script>" not in html
+    assert '<th scope="row">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</th>' in html
 
     channel = make_channel(slug="yammer", name="Yammer <b>", report_engagement=True)
     make_channel_post(channel=channel, published_on=datetime.date(2021, 3, 1), views=9)
