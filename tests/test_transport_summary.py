@@ -215,3 +215,23 @@ def test_the_figures_read_the_summary_not_the_rows(libraries, django_assert_num_
     transport_queries = [q["sql"] for q in queries.captured_queries if TABLE in q["sql"]]
     # Whole years from the yearly summary; the rows only for their newest day (by index).
     assert all(transport_summary.YEAR_TABLE in sql for sql in transport_queries), transport_queries
+
+
+def test_the_same_period_last_year_counts_whole_months_and_the_days_of_the_last_one(
+    libraries,
+):
+    fmb, dnb, utr, _gld = libraries
+    for day, quantity in [
+        (datetime.date(2020, 3, 5), 100),  # a year earlier: not in the period
+        (datetime.date(2021, 2, 10), 3),  # a whole month before the day
+        (datetime.date(2021, 6, 10), 5),  # the day's month, before it
+        (datetime.date(2021, 6, 15), 7),  # the day itself
+        (datetime.date(2021, 6, 20), 50),  # the day's month, after it
+        (datetime.date(2021, 9, 1), 60),
+    ]:
+        make_transport(origin=fmb, destination=dnb, quantity=quantity, delivered_on=day)
+    make_transport(origin=fmb, destination=utr, quantity=4, delivered_on=datetime.date(2021, 1, 2))
+    for summaries in (True, False):
+        figures = transport_figures(summaries, until=datetime.date(2021, 6, 15))
+        assert figures["transport.within_province"] == {2021: 3 + 5 + 7}
+        assert figures["transport.interprovincial"] == {2021: 4}

@@ -346,14 +346,16 @@ def _decimal_places(figure: Figure) -> int | None:
     return None
 
 
-def _dated(model, date_field: str, until: datetime.date | None):
+def _dated(model, date_field: str, until: datetime.date | None, since=None):
     rows = model._default_manager.filter(**{f"{date_field}__isnull": False})
+    if since is not None:
+        rows = rows.filter(**{f"{date_field}__gte": since})
     return rows if until is None else rows.filter(**{f"{date_field}__lte": until})
 
 
-def _by_year(model, date_field: str, until: datetime.date | None = None):
+def _by_year(model, date_field: str, until: datetime.date | None = None, since=None):
     return (
-        _dated(model, date_field, until)
+        _dated(model, date_field, until, since)
         .annotate(report_year=ExtractYear(date_field))
         .values("report_year")
         .order_by()
@@ -379,15 +381,15 @@ def _note_last_day(last_day: dict[int, datetime.date], day: datetime.date | None
 
 
 def _by_day_summed_per_year(
-    model, date_field: str, aggregates: dict, until=None, last_day=None
+    model, date_field: str, aggregates: dict, until=None, last_day=None, since=None
 ) -> list[dict]:
     """``_by_year(...).annotate(**aggregates)`` for additive aggregates, grouped by the
     date itself and added up per year here: grouping on a plain date is much cheaper for
     the database than computing EXTRACT(YEAR ...) for every row, and a year has at most
     366 days to add up."""
     per_year: dict[int, dict] = {}
-    rows = _dated(model, date_field, until).values(date_field).order_by().annotate(**aggregates)
-    for row in rows:
+    rows = _dated(model, date_field, until, since).values(date_field).order_by()
+    for row in rows.annotate(**aggregates):
         day = row[date_field]
         if last_day is not None:
             _note_last_day(last_day, day)
@@ -419,11 +421,11 @@ def _from_summary(group: list[Figure], model, date_field: str, use: bool) -> Sum
     return None
 
 
-def _summed(model, date_field, summary: Summary, aggregates, until, last_day) -> list[dict]:
+def _summed(model, date_field, summary: Summary, aggregates, until, last_day, since) -> list[dict]:
     """``_by_day_summed_per_year`` read from the summaries. Whole years: one grouped
     query on the yearly summary, with the last day with data from the rows' date index.
-    Up to ``until``: the whole months before it from the monthly summary, the month it
-    falls in from the rows themselves."""
+    Up to ``until`` (from ``since``): the whole months before it from the monthly
+    summary, the month it falls in from the rows themselves."""
     if until is None:
         newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
         rows = (
@@ -438,7 +440,7 @@ def _summed(model, date_field, summary: Summary, aggregates, until, last_day) ->
         return [{"report_year": year, **totals} for year, totals in per_year.items()]
     first = until.replace(day=1)
     rows = (
-        summary.per_month.objects.filter(month__lt=first)
+        summary.per_month.objects.filter(month__lt=first, month__gte=since)
         .values("month")
         .order_by()
         .annotate(**aggregates)
@@ -446,7 +448,7 @@ def _summed(model, date_field, summary: Summary, aggregates, until, last_day) ->
     per_year = {}
     for row in rows:
         _add_up(per_year, row["month"].year, row, aggregates)
-    partial = _dated(model, date_field, until).filter(**{f"{date_field}__gte": first})
+    partial = _dated(model, date_field, until, since=first)
     for row in partial.values(date_field).order_by().annotate(**aggregates):
         _add_up(per_year, row[date_field].year, row, aggregates)
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
@@ -455,6 +457,10 @@ def _summed(model, date_field, summary: Summary, aggregates, until, last_day) ->
 def _flow_values(
     figures: list[Figure], values, years: set[int], until, last_day, summaries=True
 ) -> None:
+    """Counts, sums and averages per year. With ``until`` only ``until``'s own year is
+    counted (up to that day): the year before a year in progress, which is all that the
+    comparison with the same period reads."""
+    since = None if until is None else datetime.date(until.year, 1, 1)
     sources: dict[tuple, list[Figure]] = defaultdict(list)
     for figure in figures:
         sources[(figure.model, figure.year_field)].append(figure)
@@ -463,12 +469,13 @@ def _flow_values(
         places = {f.key: _decimal_places(f) for f in group}
         summary = _from_summary(group, model, date_field, summaries)
         if summary:
-            rows = _summed(model, date_field, summary, aggregates, until, last_day)
+            rows = _summed(model, date_field, summary, aggregates, until, last_day, since)
         elif (model, date_field) in SUMMARIES and all(_additive(f) for f in group):
             # a big table read raw (summaries off): grouping by day is the cheap way
-            rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day)
+            rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day, since)
         else:
-            rows = _by_year(model, date_field, until).annotate(**aggregates, last=Max(date_field))
+            rows = _by_year(model, date_field, until, since)
+            rows = rows.annotate(**aggregates, last=Max(date_field))
         for row in rows:
             year = row["report_year"]
             years.add(year)
@@ -546,8 +553,8 @@ def history(figures: list[Figure] | None = None) -> History:
 
 
 def period_history(until: datetime.date) -> History:
-    """``history()`` counting only records dated up to ``until``: last year up to the
-    day a year in progress has reached. Cached the same way."""
+    """``history()`` for ``until``'s year, counting only records dated up to that day:
+    last year up to the day a year in progress has reached. Cached the same way."""
     return _cached_history(f"kpis.period:{until.isoformat()}", until)
 
 
@@ -603,8 +610,9 @@ def compute_history(
 ) -> History:
     """``history()`` without the cache: one grouped query per source (a summarised
     source reads its summary, ``SUMMARIES``; ``summaries=False`` reads the rows). ``until``:
-    count only records dated on or before that day (a year in progress, compared with
-    the same period of the year before: ``period_history``)."""
+    the figures of that day's year counted up to that day, stocks at their level on it
+    (the year before a year in progress, for the comparison with the same period:
+    ``period_history``)."""
     values: dict[str, dict] = {f.key: {} for f in figures}
     details: dict[str, dict] = {f.key: {} for f in figures}
     years: set[int] = set()
