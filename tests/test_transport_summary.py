@@ -7,11 +7,17 @@ import random
 import pytest
 from django.db import connection
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import ExtractYear, TruncMonth
 
 from kpis import transport_import, transport_summary
 from kpis.core import import_batches
-from kpis.models import Organisation, Province, TransportMonthTotal, TransportReservation
+from kpis.models import (
+    Organisation,
+    Province,
+    TransportMonthTotal,
+    TransportReservation,
+    TransportYearTotal,
+)
 from kpis.models.transport import home_library_ids
 from kpis.reporting import aggregation
 from kpis.reporting.figures import declared_figures
@@ -32,24 +38,42 @@ def libraries():
     ]
 
 
-def summarised() -> dict:
-    return {
+def summarised() -> tuple[dict, dict]:
+    """What the two summary tables hold: per (month, pair) and per (year, pair)."""
+    months = {
         (row.month, row.origin_id, row.destination_id): (row.quantity, row.row_count)
         for row in TransportMonthTotal.objects.all()
     }
-
-
-def counted() -> dict:
-    rows = (
-        TransportReservation.objects.annotate(month=TruncMonth("delivered_on"))
-        .values("month", "origin_id", "destination_id")
-        .order_by()
-        .annotate(quantity=Sum("quantity"), n=Count("pk"))
-    )
-    return {
-        (row["month"], row["origin_id"], row["destination_id"]): (row["quantity"], row["n"])
-        for row in rows
+    years = {
+        (row.year, row.origin_id, row.destination_id): (row.quantity, row.row_count)
+        for row in TransportYearTotal.objects.all()
     }
+    return months, years
+
+
+def counted() -> tuple[dict, dict]:
+    """The same, counted from the rows."""
+    result = []
+    for period in (TruncMonth("delivered_on"), ExtractYear("delivered_on")):
+        rows = (
+            TransportReservation.objects.annotate(key_period=period)
+            .values("key_period", "origin_id", "destination_id")
+            .order_by()
+            .annotate(quantity=Sum("quantity"), n=Count("pk"))
+        )
+        result.append(
+            {
+                (row["key_period"], row["origin_id"], row["destination_id"]): (
+                    row["quantity"],
+                    row["n"],
+                )
+                for row in rows
+            }
+        )
+    return tuple(result)
+
+
+EMPTY = ({}, {})
 
 
 def transport_figures(summaries: bool, until=None) -> dict:
@@ -101,7 +125,7 @@ def test_every_orm_and_sql_write_keeps_the_summary_equal_to_the_rows(libraries):
     row.delete()
     assert_same()
     TransportReservation.objects.all().delete()
-    assert summarised() == {} and counted() == {}
+    assert summarised() == EMPTY == counted()
 
 
 def test_random_writes_keep_the_summary_equal_to_the_rows(libraries):
@@ -153,7 +177,7 @@ def test_the_fast_import_and_its_undo_keep_the_summary(libraries, tmp_path, coor
     assert result.ok
     assert_same()
     import_batches.undo_batch(result.batch)
-    assert summarised() == {} == counted()
+    assert summarised() == EMPTY == counted()
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
@@ -167,7 +191,7 @@ def test_copy_and_truncate_keep_the_summary(libraries):
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending key checks before it
         cursor.execute(f"TRUNCATE {TABLE}")
-    assert summarised() == {}
+    assert summarised() == EMPTY
 
 
 def test_rebuild_gives_the_same_summary(libraries):
@@ -189,4 +213,25 @@ def test_the_figures_read_the_summary_not_the_rows(libraries, django_assert_num_
     with CaptureQueriesContext(connection) as queries:
         aggregation.compute_history(figures)
     transport_queries = [q["sql"] for q in queries.captured_queries if TABLE in q["sql"]]
-    assert all(transport_summary.TABLE in sql for sql in transport_queries), transport_queries
+    # Whole years from the yearly summary; the rows only for their newest day (by index).
+    assert all(transport_summary.YEAR_TABLE in sql for sql in transport_queries), transport_queries
+
+
+def test_the_same_period_last_year_counts_whole_months_and_the_days_of_the_last_one(
+    libraries,
+):
+    fmb, dnb, utr, _gld = libraries
+    for day, quantity in [
+        (datetime.date(2020, 3, 5), 100),  # a year earlier: not in the period
+        (datetime.date(2021, 2, 10), 3),  # a whole month before the day
+        (datetime.date(2021, 6, 10), 5),  # the day's month, before it
+        (datetime.date(2021, 6, 15), 7),  # the day itself
+        (datetime.date(2021, 6, 20), 50),  # the day's month, after it
+        (datetime.date(2021, 9, 1), 60),
+    ]:
+        make_transport(origin=fmb, destination=dnb, quantity=quantity, delivered_on=day)
+    make_transport(origin=fmb, destination=utr, quantity=4, delivered_on=datetime.date(2021, 1, 2))
+    for summaries in (True, False):
+        figures = transport_figures(summaries, until=datetime.date(2021, 6, 15))
+        assert figures["transport.within_province"] == {2021: 3 + 5 + 7}
+        assert figures["transport.interprovincial"] == {2021: 4}

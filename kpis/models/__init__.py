@@ -19,7 +19,7 @@ from kpis.models.organisations import Organisation, Province, Theme
 from kpis.models.report_text import ReportText
 from kpis.models.targets import Target
 from kpis.models.testimonials import Testimonial
-from kpis.models.transport import TransportMonthTotal, TransportReservation
+from kpis.models.transport import TransportMonthTotal, TransportReservation, TransportYearTotal
 
 __all__ = [
     "Channel",
@@ -53,4 +53,5 @@ __all__ = [
     "TransportImportJob",
     "TransportMonthTotal",
     "TransportReservation",
+    "TransportYearTotal",
 ]

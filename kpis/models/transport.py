@@ -177,3 +177,38 @@ class TransportMonthTotal(models.Model):
 
     def __str__(self):
         return f"{self.month:%m-%Y} {self.origin_id} → {self.destination_id}: {self.quantity}"
+
+
+class TransportYearTotal(models.Model):
+    """Transport per year and pair of libraries: the yearly summary beside
+    ``TransportMonthTotal`` (``kpis.transport_summary``), which the figures of whole
+    years read. Never written through Django."""
+
+    pk = models.CompositePrimaryKey("year", "origin", "destination")
+    year = models.IntegerField(_("jaar"))
+    origin = models.ForeignKey(
+        "kpis.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("van bibliotheek"),
+    )
+    destination = models.ForeignKey(
+        "kpis.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("naar bibliotheek"),
+    )
+    quantity = models.BigIntegerField(_("aantal"), help_text=_("Som van de reserveringen."))
+    row_count = models.BigIntegerField(_("rijen"), help_text=_("Aantal transportrijen."))
+
+    class Meta:
+        managed = False
+        db_table = "bnf_transport_year"
+        verbose_name = _("transport per jaar")
+        verbose_name_plural = _("transport per jaar")
+        ordering = ["year"]
+
+    def __str__(self):
+        return f"{self.year} {self.origin_id} → {self.destination_id}: {self.quantity}"

@@ -9,8 +9,8 @@ Measured through ``django.test.Client`` as an anonymous visitor with ``DEBUG`` o
   page, the figures and the chart data are computed anew, as for the first visitor
   after an edit;
 - the *summary floor*: the best hand-written SQL for the same figures that reads the
-  transport summary (``kpis.transport_summary``, table ``bnf_transport_month``) as the
-  dashboard does, plus one grouped query per other source and the chart data;
+  transport summaries (``kpis.transport_summary``: per year for the figures, per month
+  for the chart) as the dashboard does, plus one grouped query per other source and the chart data;
 - the *raw floor*: the same, with transport read from the reservation rows themselves
   (the fastest of a few formulations).
 
@@ -153,18 +153,19 @@ class RawSQL:
     # -- transport from the summary the database keeps --
 
     def transport_summary(self) -> dict[int, tuple[int, int]]:
-        """Per year from the monthly summary, the newest day from the rows' date index
-        and the shown year's months for the chart: what the dashboard needs, by hand."""
-        ids, summary = self.home_ids(), transport_summary.TABLE
+        """Per year from the yearly summary, the newest day from the rows' date index
+        and the shown year's months for the chart from the monthly summary: what the
+        dashboard needs, by hand."""
+        ids = self.home_ids()
         rows = self.run(
-            f"SELECT {self.year('month')}, {self.sums(ids)} FROM {summary} GROUP BY 1", []
+            f"SELECT year, {self.sums(ids)} FROM {transport_summary.YEAR_TABLE} GROUP BY 1", []
         )
         t = self.table(TransportReservation)
         self.run(f"SELECT delivered_on FROM {t} ORDER BY delivered_on DESC LIMIT 1")
         self.run(
-            f"SELECT month, {self.sums(ids)} FROM {summary} "
+            f"SELECT month, {self.sums(ids)} FROM {transport_summary.TABLE} "
             "WHERE month >= %s AND month < %s GROUP BY 1",
-            self.year_bounds(),
+            [f"{self.year_shown - 1}-01-01", f"{self.year_shown + 1}-01-01"],  # as the chart
         )
         return self.per_year(rows)
 
