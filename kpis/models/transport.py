@@ -144,6 +144,41 @@ class TransportReservation(ReportDated):
         return f"{self.origin} → {self.destination}: {self.quantity} ({self.delivered_on:%d-%m-%Y})"
 
 
+class TransportDayTotal(models.Model):
+    """Transport per day and pair of libraries: the daily summary beside
+    ``TransportMonthTotal`` (``kpis.transport_summary``), for the last days of a period
+    that ends within a month. Never written through Django."""
+
+    pk = models.CompositePrimaryKey("day", "origin", "destination")
+    day = models.DateField(_("dag"))
+    origin = models.ForeignKey(
+        "kpis.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("van bibliotheek"),
+    )
+    destination = models.ForeignKey(
+        "kpis.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("naar bibliotheek"),
+    )
+    quantity = models.BigIntegerField(_("aantal"), help_text=_("Som van de reserveringen."))
+    row_count = models.BigIntegerField(_("rijen"), help_text=_("Aantal transportrijen."))
+
+    class Meta:
+        managed = False
+        db_table = "bnf_transport_day"
+        verbose_name = _("transport per dag")
+        verbose_name_plural = _("transport per dag")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%d-%m-%Y} {self.origin_id} → {self.destination_id}: {self.quantity}"
+
+
 class TransportMonthTotal(models.Model):
     """Transport per month and pair of libraries: a summary the database keeps beside
     the reservations (``kpis.transport_summary``), read by the yearly figures. Never
