@@ -1,9 +1,11 @@
-"""Transport per month and per year and pair of libraries, kept by the database beside
-the raw rows.
+"""Transport per day, per month and per year and pair of libraries, kept by the database
+beside the raw rows.
 
 The yearly figures read these summaries instead of millions of reservation rows: the
-quantity and the number of rows per (year, origin, destination) for whole years, and
-per (month, origin, destination) for the charts and a year in progress. Which pairs
+quantity and the number of rows per (year, origin, destination) for whole years, per
+(month, origin, destination) for the charts and the whole months of a period up to a
+day (last year up to the day a year in progress has reached), per (day, origin,
+destination) for the days of that period's last month. Which pairs
 count as "within the province" is still decided when the figures are read, from the
 libraries' provinces, so moving a library to another province shows at once.
 
@@ -40,11 +42,15 @@ class Level:
     sqlite_type: str
 
     def pg_period(self, date: str) -> str:
+        if self.column == "day":
+            return date
         if self.column == "month":
             return f"date_trunc('month', {date})::date"
         return f"EXTRACT(YEAR FROM {date})::integer"
 
     def sqlite_period(self, date: str) -> str:
+        if self.column == "day":
+            return date
         if self.column == "month":
             return f"substr({date}, 1, 7) || '-01'"
         return f"CAST(substr({date}, 1, 4) AS integer)"
@@ -69,10 +75,12 @@ class Level:
         return f"DELETE FROM {self.table} WHERE row_count = 0;"
 
 
+DAY = Level("bnf_transport_day", "day", "date", "date")
 MONTH = Level("bnf_transport_month", "month", "date", "date")
 YEAR = Level("bnf_transport_year", "year", "integer", "integer")
-LEVELS = (MONTH, YEAR)
-TABLE = MONTH.table  # the monthly summary (the charts, a year in progress)
+LEVELS = (DAY, MONTH, YEAR)
+DAY_TABLE = DAY.table  # the daily summary (the last month of a period up to a day)
+TABLE = MONTH.table  # the monthly summary (the charts, whole months of such a period)
 YEAR_TABLE = YEAR.table  # the yearly summary (whole years)
 
 

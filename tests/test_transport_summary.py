@@ -6,7 +6,7 @@ import random
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 
 from kpis import transport_import, transport_summary
@@ -14,6 +14,7 @@ from kpis.core import import_batches
 from kpis.models import (
     Organisation,
     Province,
+    TransportDayTotal,
     TransportMonthTotal,
     TransportReservation,
     TransportYearTotal,
@@ -38,25 +39,30 @@ def libraries():
     ]
 
 
-def summarised() -> tuple[dict, dict]:
-    """What the two summary tables hold: per (month, pair) and per (year, pair)."""
-    months = {
-        (row.month, row.origin_id, row.destination_id): (row.quantity, row.row_count)
-        for row in TransportMonthTotal.objects.all()
-    }
-    years = {
-        (row.year, row.origin_id, row.destination_id): (row.quantity, row.row_count)
-        for row in TransportYearTotal.objects.all()
-    }
-    return months, years
+SUMMARIES = (
+    (TransportDayTotal, "day", F("delivered_on")),
+    (TransportMonthTotal, "month", TruncMonth("delivered_on")),
+    (TransportYearTotal, "year", ExtractYear("delivered_on")),
+)
 
 
-def counted() -> tuple[dict, dict]:
+def summarised() -> tuple[dict, ...]:
+    """What the summary tables hold: per (day, pair), (month, pair) and (year, pair)."""
+    return tuple(
+        {
+            (getattr(row, period), row.origin_id, row.destination_id): (row.quantity, row.row_count)
+            for row in model.objects.all()
+        }
+        for model, period, _expression in SUMMARIES
+    )
+
+
+def counted() -> tuple[dict, ...]:
     """The same, counted from the rows."""
     result = []
-    for period in (TruncMonth("delivered_on"), ExtractYear("delivered_on")):
+    for _model, _period, expression in SUMMARIES:
         rows = (
-            TransportReservation.objects.annotate(key_period=period)
+            TransportReservation.objects.annotate(key_period=expression)
             .values("key_period", "origin_id", "destination_id")
             .order_by()
             .annotate(quantity=Sum("quantity"), n=Count("pk"))
@@ -73,7 +79,7 @@ def counted() -> tuple[dict, dict]:
     return tuple(result)
 
 
-EMPTY = ({}, {})
+EMPTY = ({}, {}, {})
 
 
 def transport_figures(summaries: bool, until=None) -> dict:
@@ -81,7 +87,11 @@ def transport_figures(summaries: bool, until=None) -> dict:
         f for f in declared_figures(home_ids=home_library_ids()) if f.key.startswith("transport.")
     ]
     history = aggregation.compute_history(figures, until, summaries=summaries)
-    return {key: dict(by_year) for key, by_year in history.values.items()}
+    # a year without rows, or one whose figure counts none: the same (no value)
+    return {
+        key: {year: value for year, value in by_year.items() if value is not None}
+        for key, by_year in history.values.items()
+    }
 
 
 def assert_same():
@@ -235,3 +245,25 @@ def test_the_same_period_last_year_counts_whole_months_and_the_days_of_the_last_
         figures = transport_figures(summaries, until=datetime.date(2021, 6, 15))
         assert figures["transport.within_province"] == {2021: 3 + 5 + 7}
         assert figures["transport.interprovincial"] == {2021: 4}
+
+
+@pytest.mark.parametrize("day", [2, 14, 15, 16, 27, 30])
+def test_a_period_ending_on_any_day_of_a_month_equals_the_rows(libraries, day):
+    """Early in a month the daily summary adds its days; late in it the month's total
+    less the days after is read: both equal the rows, also when no row is that early."""
+    fmb, dnb, utr, _gld = libraries
+    for delivered, quantity in [
+        (datetime.date(2021, 4, 3), 2),
+        (datetime.date(2021, 4, 15), 3),
+        (datetime.date(2021, 4, 16), 5),
+        (datetime.date(2021, 4, 29), 11),
+        (datetime.date(2021, 4, 30), 13),
+    ]:
+        make_transport(origin=fmb, destination=dnb, quantity=quantity, delivered_on=delivered)
+    make_transport(origin=utr, destination=fmb, quantity=7, delivered_on=datetime.date(2021, 4, 20))
+    until = datetime.date(2021, 4, day)
+    expected = sum(q for d, q in [(3, 2), (15, 3), (16, 5), (29, 11), (30, 13)] if d <= day)
+    for summaries in (True, False):
+        figures = transport_figures(summaries, until)
+        assert figures["transport.within_province"] == ({2021: expected} if expected else {})
+        assert figures["transport.interprovincial"] == ({2021: 7} if day >= 20 else {})

@@ -19,7 +19,12 @@ from kpis.models.organisations import Organisation, Province, Theme
 from kpis.models.report_text import ReportText
 from kpis.models.targets import Target
 from kpis.models.testimonials import Testimonial
-from kpis.models.transport import TransportMonthTotal, TransportReservation, TransportYearTotal
+from kpis.models.transport import (
+    TransportDayTotal,
+    TransportMonthTotal,
+    TransportReservation,
+    TransportYearTotal,
+)
 
 __all__ = [
     "Channel",
@@ -51,6 +56,7 @@ __all__ = [
     "Theme",
     "Training",
     "TransportImportJob",
+    "TransportDayTotal",
     "TransportMonthTotal",
     "TransportReservation",
     "TransportYearTotal",

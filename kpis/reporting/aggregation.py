@@ -32,6 +32,7 @@ from kpis.models import (
     ClosedYear,
     Network,
     Target,
+    TransportDayTotal,
     TransportMonthTotal,
     TransportReservation,
     TransportYearTotal,
@@ -404,12 +405,13 @@ def _by_day_summed_per_year(
 class Summary:
     per_year: type[models.Model]  # with an integer field "year"
     per_month: type[models.Model]  # with a date field "month" (the first of the month)
+    per_day: type[models.Model]  # with a date field "day"
     fields: frozenset[str]
 
 
 SUMMARIES = {
     (TransportReservation, "delivered_on"): Summary(
-        TransportYearTotal, TransportMonthTotal, frozenset({"quantity"})
+        TransportYearTotal, TransportMonthTotal, TransportDayTotal, frozenset({"quantity"})
     ),
 }
 
@@ -424,8 +426,7 @@ def _from_summary(group: list[Figure], model, date_field: str, use: bool) -> Sum
 def _summed(model, date_field, summary: Summary, aggregates, until, last_day, since) -> list[dict]:
     """``_by_day_summed_per_year`` read from the summaries. Whole years: one grouped
     query on the yearly summary, with the last day with data from the rows' date index.
-    Up to ``until`` (from ``since``): the whole months before it from the monthly
-    summary, the month it falls in from the rows themselves."""
+    Up to ``until`` (from ``since``): the monthly and the daily summary."""
     if until is None:
         newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
         rows = (
@@ -438,19 +439,37 @@ def _summed(model, date_field, summary: Summary, aggregates, until, last_day, si
             _add_up(per_year, row["year"], row, aggregates)
             _note_last_day(last_day, row["last"])
         return [{"report_year": year, **totals} for year, totals in per_year.items()]
+    # Up to a day: whole months from the monthly summary and, for the month of the day,
+    # whichever is shorter from the daily one: its days up to the day (added), or the
+    # whole month less its days after the day (subtracted).
     first = until.replace(day=1)
-    rows = (
-        summary.per_month.objects.filter(month__lt=first, month__gte=since)
-        .values("month")
-        .order_by()
-        .annotate(**aggregates)
-    )
+    last = (first + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
+    subtract = (last - until).days < until.day
+    months = summary.per_month.objects.filter(month__gte=since)
+    months = months.filter(month__lte=first) if subtract else months.filter(month__lt=first)
     per_year = {}
-    for row in rows:
+    for row in months.values("month").order_by().annotate(**aggregates):
         _add_up(per_year, row["month"].year, row, aggregates)
-    partial = _dated(model, date_field, until, since=first)
-    for row in partial.values(date_field).order_by().annotate(**aggregates):
-        _add_up(per_year, row[date_field].year, row, aggregates)
+    days = summary.per_day.objects.filter(
+        **(
+            {"day__gt": until, "day__lte": last}
+            if subtract
+            else {"day__gte": first, "day__lte": until}
+        )
+    )
+    for row in days.values("day").order_by().annotate(**aggregates):
+        if subtract:
+            row = {name: None if row[name] is None else -row[name] for name in aggregates}
+        _add_up(per_year, until.year, row, aggregates)
+    if subtract and until.year in per_year:
+        # Every summarised row counts at least 1 (a database constraint): a sum that
+        # the subtraction brought to 0 had no rows up to the day, as the rows would say.
+        totals = per_year[until.year]
+        for name, total in totals.items():
+            if total == 0:
+                totals[name] = None
+        if all(total is None for total in totals.values()):
+            del per_year[until.year]
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
