@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kpis', '0019_transport_year_summary'),
+        ('kpis', '0019_transport_day_and_year_summaries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
