@@ -77,10 +77,18 @@ def single_flight(key: str, compute: Callable, timeout: float | None):
             value = cache.get(key, _MISSING)
             if value is not _MISSING:
                 return value
-            if cache.get(lock) is None:  # given up without a result
+            if cache.get(lock) is None:  # released: with a result just stored, or without
+                value = cache.get(key, _MISSING)
+                if value is not _MISSING:
+                    return value
                 break
         return _compute_and_store(key, compute, timeout)
     try:
+        # Another caller may have stored the value and released its lock between our
+        # miss and our lock: then it is there now, and computing again would be waste.
+        value = cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
         return _compute_and_store(key, compute, timeout)
     finally:
         if limit > 0 and cache.get(lock) == token:
