@@ -10,7 +10,8 @@ The archive is a ZIP file with three members, plus the evidence files:
     with other ids, so they are matched by name);
 ``data.json``
     everything else as a Django fixture: the records of ``kpis``, ``projects`` and
-    ``subsidies`` (closed years and import batches included), user accounts (with
+    ``subsidies`` (closed years and import batches included; not the report PDFs made
+    on request, ``kpis.core.data_version.DERIVED_MODELS``), user accounts (with
     password hashes: keep archives as safe as the database), the audit trail and the
     admin's own action log. Primary keys are kept, so the audit trail keeps pointing
     at its records; content types and permissions are written by natural key, as
@@ -66,7 +67,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from kpis.core import year_policy
+from kpis.core import data_version, year_policy
 
 FORMAT = "bnf-backup/1"
 OUR_APPS = ("kpis", "projects", "subsidies")
@@ -103,7 +104,8 @@ def archived_models() -> list[type]:
         model
         for label in OUR_APPS
         for model in apps.get_app_config(label).get_models()
-        if not model._meta.proxy and model._meta.managed
+        # Output made from the data (a report PDF) is made again when asked for.
+        if not model._meta.proxy and model._meta.managed and not data_version.is_derived(model)
     ]
     models = [get_user_model(), Group, *ours, AuditLogEntry, AdminLogEntry]
     ordered = serializers.sort_dependencies([(None, models)], allow_cycles=True)

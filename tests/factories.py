@@ -284,6 +284,22 @@ def make_import_batch_row(**overrides) -> ImportBatchRow:
     return ImportBatchRow.objects.create(**{**fields, **overrides})
 
 
+def make_report_build(**overrides):
+    """A finished concept PDF of 2021, made from a data version of its own."""
+    from django.utils import timezone
+
+    from kpis.models import ReportBuild
+
+    fields = {
+        "year": 2021,
+        "data_version": f"test:{_next()}",
+        "status": ReportBuild.Status.DONE,
+        "pdf": b"%PDF-1.7 test",
+        "finished_at": timezone.now(),
+    }
+    return ReportBuild.objects.create(**{**fields, **overrides})
+
+
 def make_transport_import_job(**overrides):
     """A background transport import of 100 rows that ran (and found nothing to import)."""
     from django.utils import timezone

@@ -120,6 +120,18 @@ def _duplicate_batch() -> Write:
     )
 
 
+def _second_build_under_way() -> Write:
+    build = f.make_report_build(status="bezig", pdf=None, finished_at=None)
+    return _create(
+        kpis_models.ReportBuild, year=build.year, data_version=build.data_version, status="wachtrij"
+    )
+
+
+def _build_beside_finished() -> Write:
+    build = f.make_report_build()  # done
+    return _create(kpis_models.ReportBuild, year=build.year, data_version=build.data_version)
+
+
 def _transport_to_itself() -> Write:
     library = f.make_organisation()
     return _create(
@@ -357,6 +369,11 @@ VIOLATIONS: list[tuple] = [
         lambda: _update(f.make_year_reopening(), reason=""),
     ),
     (
+        "reportbuild_one_under_way",
+        "two builds of one year and data version under way",
+        _second_build_under_way,
+    ),
+    (
         "importbatch_unique_file",
         "the same file imported twice",
         lambda: _duplicate_batch(),
@@ -406,6 +423,7 @@ ALLOWED: list[tuple[str, Callable[[], Write]]] = [
     ("target year 2000", lambda: _update(f.make_target(), year=2000)),
     ("target year 2100", lambda: _update(f.make_target(), year=2100)),
     ("target 0", lambda: _update(f.make_target(), value=Decimal("0"))),
+    ("a build under way beside a finished one", lambda: _build_beside_finished()),
     ("same target key, other year", lambda: _second_target("subsidies.awarded", 2022)),
     ("other target key, same year", lambda: _second_target("subsidies.awarded_amount", 2021)),
 ]

@@ -195,18 +195,18 @@ class TestWithThe2021Demo:
     ):
         # the data version (read once per request, kpis.core.page_cache), the network's
         # identity (its row and libraries), the aggregation (19), the published quotes and
-        # the closing; the charts: transport per month and subsidies per funder (one
-        # grouped query each)
+        # the closing; the charts: transport per month (the home libraries' ids and one
+        # grouped query) and subsidies per funder (one grouped query)
         settings.BNF_PAGE_CACHE = False  # the figure cache alone (kpis.core.page_cache off)
         cache.clear()
-        with django_assert_num_queries(27):
+        with django_assert_num_queries(28):
             assert client.get("/2021/").status_code == 200
         # the figures and chart data unchanged since: from the cache, under the same version
         with django_assert_num_queries(3):
             assert client.get("/2021/").status_code == 200
         make_channel_post(channel=make_channel(), published_on=datetime.date(2019, 1, 1))
         make_testimonial(given_on=datetime.date(2018, 1, 1), publication_allowed=True)
-        with django_assert_num_queries(27):
+        with django_assert_num_queries(28):
             assert client.get("/2021/").status_code == 200
         with django_assert_num_queries(3):
             assert client.get("/2021/").status_code == 200
@@ -218,13 +218,13 @@ class TestWithThe2021Demo:
         # the whole page from kpis.core.page_cache: the data version and nothing else (no
         # session, no user: an anonymous request carries no session cookie)
         cache.clear()
-        with django_assert_num_queries(27):
+        with django_assert_num_queries(28):
             assert client.get("/2021/").status_code == 200
         for _ in range(2):
             with django_assert_num_queries(1):
                 assert client.get("/2021/").status_code == 200
         make_testimonial(given_on=datetime.date(2018, 1, 1), publication_allowed=True)
-        with django_assert_num_queries(27):
+        with django_assert_num_queries(28):
             assert client.get("/2021/").status_code == 200
         with django_assert_num_queries(1):
             assert client.get("/2021/").status_code == 200

@@ -2,6 +2,7 @@
 benchmark command: deterministic, complete, valid, and a dashboard whose number of
 queries does not grow with the data."""
 
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -294,6 +295,9 @@ def test_the_benchmark_report_has_every_column_and_the_query_count_line(tmp_path
         "na schrijven / vloer ruwe tabel",
         "figures.json uit cache (ms)",
         "dashboard / figures.json",
+        "lopend jaar uit cache (ms)",
+        "lopend jaar na schrijven (ms)",
+        "queries",
     ]
     assert "| 200 |" in report and "| 400 |" in report
     assert "Queries bij elke omvang gelijk aan demo bnf_2021 (/2021/)" in report
@@ -302,8 +306,17 @@ def test_the_benchmark_report_has_every_column_and_the_query_count_line(tmp_path
     assert "blocking overgeslagen" in report  # another process cannot see a test's rows
     assert "belasting (load average 1 min) tijdens de run" in report
     assert "### Acceptatie" in report and "gunicorn" not in report.split("### Acceptatie")[1]
+    assert "het lopende jaar" in report.split("### Acceptatie")[1]
     data = json.loads(json_file.read_text())
     assert [row["size"] for row in data["sizes"]] == [200, 400]
+    this_year = datetime.date.today().year
+    assert data["year"] == this_year - 1  # the last full year, and the year in progress:
+    assert {row["progress_year"] for row in data["sizes"]} == {this_year}
+    # its page compares last year up to the same day: a second pass, as many at each size
+    assert len({row["progress_after_write_queries"] for row in data["sizes"]}) == 1
+    assert all(
+        row["progress_after_write_queries"] > row["after_write_queries"] for row in data["sizes"]
+    )
     demo = data["demo"]
     for row in data["sizes"]:
         assert (row["cached_queries"], row["after_write_queries"]) == (

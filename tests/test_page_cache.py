@@ -244,6 +244,22 @@ def test_the_figure_history_is_computed_once_for_concurrent_requests(monkeypatch
     assert results == [[2021]] * 6
 
 
+def test_single_flight_uses_a_value_stored_between_its_miss_and_its_lock(monkeypatch):
+    """Another worker stored the value and released its lock just after this caller
+    missed: the caller then gets the lock, but must not compute a second time."""
+    key = f"test.race.{uuid.uuid4().hex}"
+    real_add = cache.add
+
+    def add_after_the_other_finished(lock, token, timeout):
+        cache.set(key, {"value": "theirs"}, 60)  # the other caller's result, lock gone
+        return real_add(lock, token, timeout)
+
+    monkeypatch.setattr(cache, "add", add_after_the_other_finished)
+    compute = Counting(seconds=0)
+    assert page_cache.single_flight(key, compute, 60) == {"value": "theirs"}
+    assert compute.calls == 0
+
+
 def test_single_flight_across_clients_of_a_shared_redis(settings):
     """What several gunicorn workers share: one Redis (BNF_CACHE_URL)."""
     redis = pytest.importorskip("redis")

@@ -6,12 +6,19 @@ import random
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, Sum
+from django.db.models.functions import ExtractYear, TruncMonth
 
 from kpis import transport_import, transport_summary
 from kpis.core import import_batches
-from kpis.models import Organisation, Province, TransportMonthTotal, TransportReservation
+from kpis.models import (
+    Organisation,
+    Province,
+    TransportDayTotal,
+    TransportMonthTotal,
+    TransportReservation,
+    TransportYearTotal,
+)
 from kpis.models.transport import home_library_ids
 from kpis.reporting import aggregation
 from kpis.reporting.figures import declared_figures
@@ -32,24 +39,47 @@ def libraries():
     ]
 
 
-def summarised() -> dict:
-    return {
-        (row.month, row.origin_id, row.destination_id): (row.quantity, row.row_count)
-        for row in TransportMonthTotal.objects.all()
-    }
+SUMMARIES = (
+    (TransportDayTotal, "day", F("delivered_on")),
+    (TransportMonthTotal, "month", TruncMonth("delivered_on")),
+    (TransportYearTotal, "year", ExtractYear("delivered_on")),
+)
 
 
-def counted() -> dict:
-    rows = (
-        TransportReservation.objects.annotate(month=TruncMonth("delivered_on"))
-        .values("month", "origin_id", "destination_id")
-        .order_by()
-        .annotate(quantity=Sum("quantity"), n=Count("pk"))
+def summarised() -> tuple[dict, ...]:
+    """What the summary tables hold: per (day, pair), (month, pair) and (year, pair)."""
+    return tuple(
+        {
+            (getattr(row, period), row.origin_id, row.destination_id): (row.quantity, row.row_count)
+            for row in model.objects.all()
+        }
+        for model, period, _expression in SUMMARIES
     )
-    return {
-        (row["month"], row["origin_id"], row["destination_id"]): (row["quantity"], row["n"])
-        for row in rows
-    }
+
+
+def counted() -> tuple[dict, ...]:
+    """The same, counted from the rows."""
+    result = []
+    for _model, _period, expression in SUMMARIES:
+        rows = (
+            TransportReservation.objects.annotate(key_period=expression)
+            .values("key_period", "origin_id", "destination_id")
+            .order_by()
+            .annotate(quantity=Sum("quantity"), n=Count("pk"))
+        )
+        result.append(
+            {
+                (row["key_period"], row["origin_id"], row["destination_id"]): (
+                    row["quantity"],
+                    row["n"],
+                )
+                for row in rows
+            }
+        )
+    return tuple(result)
+
+
+EMPTY = ({}, {}, {})
 
 
 def transport_figures(summaries: bool, until=None) -> dict:
@@ -57,7 +87,11 @@ def transport_figures(summaries: bool, until=None) -> dict:
         f for f in declared_figures(home_ids=home_library_ids()) if f.key.startswith("transport.")
     ]
     history = aggregation.compute_history(figures, until, summaries=summaries)
-    return {key: dict(by_year) for key, by_year in history.values.items()}
+    # a year without rows, or one whose figure counts none: the same (no value)
+    return {
+        key: {year: value for year, value in by_year.items() if value is not None}
+        for key, by_year in history.values.items()
+    }
 
 
 def assert_same():
@@ -101,7 +135,7 @@ def test_every_orm_and_sql_write_keeps_the_summary_equal_to_the_rows(libraries):
     row.delete()
     assert_same()
     TransportReservation.objects.all().delete()
-    assert summarised() == {} and counted() == {}
+    assert summarised() == EMPTY == counted()
 
 
 def test_random_writes_keep_the_summary_equal_to_the_rows(libraries):
@@ -153,7 +187,7 @@ def test_the_fast_import_and_its_undo_keep_the_summary(libraries, tmp_path, coor
     assert result.ok
     assert_same()
     import_batches.undo_batch(result.batch)
-    assert summarised() == {} == counted()
+    assert summarised() == EMPTY == counted()
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
@@ -167,7 +201,7 @@ def test_copy_and_truncate_keep_the_summary(libraries):
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending key checks before it
         cursor.execute(f"TRUNCATE {TABLE}")
-    assert summarised() == {}
+    assert summarised() == EMPTY
 
 
 def test_rebuild_gives_the_same_summary(libraries):
@@ -189,4 +223,47 @@ def test_the_figures_read_the_summary_not_the_rows(libraries, django_assert_num_
     with CaptureQueriesContext(connection) as queries:
         aggregation.compute_history(figures)
     transport_queries = [q["sql"] for q in queries.captured_queries if TABLE in q["sql"]]
-    assert all(transport_summary.TABLE in sql for sql in transport_queries), transport_queries
+    # Whole years from the yearly summary; the rows only for their newest day (by index).
+    assert all(transport_summary.YEAR_TABLE in sql for sql in transport_queries), transport_queries
+
+
+def test_the_same_period_last_year_counts_whole_months_and_the_days_of_the_last_one(
+    libraries,
+):
+    fmb, dnb, utr, _gld = libraries
+    for day, quantity in [
+        (datetime.date(2020, 3, 5), 100),  # a year earlier: not in the period
+        (datetime.date(2021, 2, 10), 3),  # a whole month before the day
+        (datetime.date(2021, 6, 10), 5),  # the day's month, before it
+        (datetime.date(2021, 6, 15), 7),  # the day itself
+        (datetime.date(2021, 6, 20), 50),  # the day's month, after it
+        (datetime.date(2021, 9, 1), 60),
+    ]:
+        make_transport(origin=fmb, destination=dnb, quantity=quantity, delivered_on=day)
+    make_transport(origin=fmb, destination=utr, quantity=4, delivered_on=datetime.date(2021, 1, 2))
+    for summaries in (True, False):
+        figures = transport_figures(summaries, until=datetime.date(2021, 6, 15))
+        assert figures["transport.within_province"] == {2021: 3 + 5 + 7}
+        assert figures["transport.interprovincial"] == {2021: 4}
+
+
+@pytest.mark.parametrize("day", [2, 14, 15, 16, 27, 30])
+def test_a_period_ending_on_any_day_of_a_month_equals_the_rows(libraries, day):
+    """Early in a month the daily summary adds its days; late in it the month's total
+    less the days after is read: both equal the rows, also when no row is that early."""
+    fmb, dnb, utr, _gld = libraries
+    for delivered, quantity in [
+        (datetime.date(2021, 4, 3), 2),
+        (datetime.date(2021, 4, 15), 3),
+        (datetime.date(2021, 4, 16), 5),
+        (datetime.date(2021, 4, 29), 11),
+        (datetime.date(2021, 4, 30), 13),
+    ]:
+        make_transport(origin=fmb, destination=dnb, quantity=quantity, delivered_on=delivered)
+    make_transport(origin=utr, destination=fmb, quantity=7, delivered_on=datetime.date(2021, 4, 20))
+    until = datetime.date(2021, 4, day)
+    expected = sum(q for d, q in [(3, 2), (15, 3), (16, 5), (29, 11), (30, 13)] if d <= day)
+    for summaries in (True, False):
+        figures = transport_figures(summaries, until)
+        assert figures["transport.within_province"] == ({2021: expected} if expected else {})
+        assert figures["transport.interprovincial"] == ({2021: 7} if day >= 20 else {})

@@ -5,7 +5,8 @@ registered model, with the changed fields before and after (many-to-many fields 
 the user and the moment. ``register_models()`` (called from ``KpisConfig.ready``)
 registers, in one place, every model of the apps ``kpis``, ``projects`` and
 ``subsidies`` (registrations, reference data, targets, closed years, import batches)
-plus user accounts and groups.
+plus user accounts and groups; not output made from the data (a report PDF, see
+``kpis.core.data_version.DERIVED_MODELS``).
 
 The path a change came by is kept in the entry's ``additional_data["path"]``:
 
@@ -51,6 +52,8 @@ from django.db.models.signals import pre_save
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 
+from kpis.core import data_version
+
 _json_text = json.encoder.encode_basestring_ascii  # one text as JSON, as json.dumps writes it
 
 ADMIN = "admin"
@@ -81,7 +84,8 @@ def audited_models() -> list[type]:
         model
         for label in AUDITED_APPS
         for model in apps.get_app_config(label).get_models()
-        if not model._meta.proxy and model._meta.managed  # a summary is no record
+        # A summary is no record, nor is output made from the data (a report PDF).
+        if not model._meta.proxy and model._meta.managed and not data_version.is_derived(model)
     ]
     return [*models, get_user_model(), Group]
 

@@ -20,7 +20,10 @@ other processes.
 
 Watched are all tables of the apps in ``TRACKED_APPS``, including many-to-many tables:
 anything a figure can read. They are (re)installed after every ``migrate`` and ``flush``
-(``post_migrate``), so a new registration type is watched without further work.
+(``post_migrate``), so a new registration type is watched without further work. Not
+watched are the ``DERIVED_MODELS``: output made from the data under a data version (a
+report PDF). Storing one must not change the version it was made from, or it would be
+out of date the moment it is stored.
 """
 
 from __future__ import annotations
@@ -36,15 +39,26 @@ SEQUENCE = "bnf_data_version_seq"
 FUNCTION = "bnf_bump_data_version"
 TRIGGER = "bnf_data_version"
 TRACKED_APPS = ("kpis", "projects", "subsidies")
+# Made from the data, never read by a figure: not watched here, and no record for the
+# audit trail (kpis.core.audit) or the backup (kpis.backup) either; it can be made again.
+DERIVED_MODELS = ("kpis.ReportBuild",)
 
 
-def tracked_tables() -> list[str]:
+def is_derived(model) -> bool:
+    return model._meta.label in DERIVED_MODELS
+
+
+def _tables(derived: bool) -> list[str]:
     tables = set()
     for label in TRACKED_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
-            if model._meta.managed and not model._meta.proxy:
+            if model._meta.managed and not model._meta.proxy and is_derived(model) == derived:
                 tables.add(model._meta.db_table)
     return sorted(tables)
+
+
+def tracked_tables() -> list[str]:
+    return _tables(derived=False)
 
 
 def supported(using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -77,6 +91,8 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
                 "ON CONFLICT (slot) DO UPDATE SET token = EXCLUDED.token; "
                 "RETURN NULL; END $$"
             )
+            for table in _tables(derived=True):  # left from before it was derived
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quote(table)}")
             for table in tracked_tables():
                 cursor.execute(
                     f"CREATE OR REPLACE TRIGGER {TRIGGER} "
@@ -89,6 +105,11 @@ def install(using: str = DEFAULT_DB_ALIAS) -> None:
                 f"INSERT OR REPLACE INTO {TABLE} (slot, token) VALUES ({MARKER}, random())"
             )
             cursor.execute(f"INSERT OR IGNORE INTO {TABLE} (slot, token) VALUES (0, random())")
+            for table in _tables(derived=True):  # left from before it was derived
+                for event in ("INSERT", "UPDATE", "DELETE"):
+                    cursor.execute(
+                        f"DROP TRIGGER IF EXISTS {quote(f'{TRIGGER}_{table}_{event.lower()}')}"
+                    )
             for table in tracked_tables():
                 for event in ("INSERT", "UPDATE", "DELETE"):
                     name = quote(f"{TRIGGER}_{table}_{event.lower()}")

@@ -77,10 +77,18 @@ def single_flight(key: str, compute: Callable, timeout: float | None):
             value = cache.get(key, _MISSING)
             if value is not _MISSING:
                 return value
-            if cache.get(lock) is None:  # given up without a result
+            if cache.get(lock) is None:  # released: with a result just stored, or without
+                value = cache.get(key, _MISSING)
+                if value is not _MISSING:
+                    return value
                 break
         return _compute_and_store(key, compute, timeout)
     try:
+        # Another caller may have stored the value and released its lock between our
+        # miss and our lock: then it is there now, and computing again would be waste.
+        value = cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
         return _compute_and_store(key, compute, timeout)
     finally:
         if limit > 0 and cache.get(lock) == token:
@@ -164,9 +172,12 @@ def public_page(view):
         if not (settings.BNF_FIGURE_CACHE and getattr(settings, "BNF_PAGE_CACHE", True)):
             known = _request_version.set(version)
             try:
-                return _public(view(request, *args, **kwargs), etag)
+                response = view(request, *args, **kwargs)
             finally:
                 _request_version.reset(known)
+            # Validators only for a page that would be kept, as with the cache on: a page
+            # still being made (the report PDF's 202) must never come back as a 304.
+            return _public(response, etag) if response.status_code == 200 else response
 
         rendered = None
 

@@ -12,14 +12,19 @@ from kpis.models.digital import InformationPoint
 from kpis.models.events import Event
 from kpis.models.evidence import Evidence
 from kpis.models.imports import ImportBatch, ImportBatchRow
-from kpis.models.jobs import TransportImportJob
+from kpis.models.jobs import ReportBuild, TransportImportJob
 from kpis.models.network import Network
 from kpis.models.notifications import NotificationPreference
 from kpis.models.organisations import Organisation, Province, Theme
 from kpis.models.report_text import ReportText
 from kpis.models.targets import Target
 from kpis.models.testimonials import Testimonial
-from kpis.models.transport import TransportMonthTotal, TransportReservation
+from kpis.models.transport import (
+    TransportDayTotal,
+    TransportMonthTotal,
+    TransportReservation,
+    TransportYearTotal,
+)
 
 __all__ = [
     "Channel",
@@ -42,6 +47,7 @@ __all__ = [
     "Publication",
     "Registration",
     "ReportDated",
+    "ReportBuild",
     "ReportText",
     "SupportActivity",
     "SupportKind",
@@ -50,6 +56,8 @@ __all__ = [
     "Theme",
     "Training",
     "TransportImportJob",
+    "TransportDayTotal",
     "TransportMonthTotal",
     "TransportReservation",
+    "TransportYearTotal",
 ]

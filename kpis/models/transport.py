@@ -144,13 +144,12 @@ class TransportReservation(ReportDated):
         return f"{self.origin} → {self.destination}: {self.quantity} ({self.delivered_on:%d-%m-%Y})"
 
 
-class TransportMonthTotal(models.Model):
-    """Transport per month and pair of libraries: a summary the database keeps beside
-    the reservations (``kpis.transport_summary``), read by the yearly figures. Never
-    written through Django; which pairs are "within the province" is decided on reading."""
+class TransportTotal(models.Model):
+    """A transport summary (``kpis.transport_summary``): per period and pair of
+    libraries, the quantity and the number of rows. Kept by database triggers beside the
+    reservations and never written through Django; which pairs are "within the
+    province" is decided on reading."""
 
-    pk = models.CompositePrimaryKey("month", "origin", "destination")
-    month = models.DateField(_("maand"), help_text=_("De eerste dag van de maand."))
     origin = models.ForeignKey(
         "kpis.Organisation",
         on_delete=models.DO_NOTHING,
@@ -169,6 +168,33 @@ class TransportMonthTotal(models.Model):
     row_count = models.BigIntegerField(_("rijen"), help_text=_("Aantal transportrijen."))
 
     class Meta:
+        abstract = True
+
+
+class TransportDayTotal(TransportTotal):
+    """Per day: for the last days of a period that ends within a month."""
+
+    pk = models.CompositePrimaryKey("day", "origin", "destination")
+    day = models.DateField(_("dag"))
+
+    class Meta:
+        managed = False
+        db_table = "bnf_transport_day"
+        verbose_name = _("transport per dag")
+        verbose_name_plural = _("transport per dag")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%d-%m-%Y} {self.origin_id} → {self.destination_id}: {self.quantity}"
+
+
+class TransportMonthTotal(TransportTotal):
+    """Per month: the charts per month and the whole months of a period up to a day."""
+
+    pk = models.CompositePrimaryKey("month", "origin", "destination")
+    month = models.DateField(_("maand"), help_text=_("De eerste dag van de maand."))
+
+    class Meta:
         managed = False
         db_table = "bnf_transport_month"
         verbose_name = _("transport per maand")
@@ -177,3 +203,20 @@ class TransportMonthTotal(models.Model):
 
     def __str__(self):
         return f"{self.month:%m-%Y} {self.origin_id} → {self.destination_id}: {self.quantity}"
+
+
+class TransportYearTotal(TransportTotal):
+    """Per year: the figures of whole years."""
+
+    pk = models.CompositePrimaryKey("year", "origin", "destination")
+    year = models.IntegerField(_("jaar"))
+
+    class Meta:
+        managed = False
+        db_table = "bnf_transport_year"
+        verbose_name = _("transport per jaar")
+        verbose_name_plural = _("transport per jaar")
+        ordering = ["year"]
+
+    def __str__(self):
+        return f"{self.year} {self.origin_id} → {self.destination_id}: {self.quantity}"

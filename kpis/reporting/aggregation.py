@@ -22,12 +22,21 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Avg, Count, F, Max, Subquery, Sum, Window
 from django.db.models.functions import ExtractYear, RowNumber
 from django.utils import timezone
 
 from kpis.core import page_cache, year_policy
-from kpis.models import ClosedYear, Network, Target, TransportMonthTotal, TransportReservation
+from kpis.models import (
+    ClosedYear,
+    Network,
+    Target,
+    TransportDayTotal,
+    TransportMonthTotal,
+    TransportReservation,
+    TransportYearTotal,
+)
 from kpis.models.transport import home_library_ids
 from kpis.reporting.figures import (
     Figure,
@@ -338,14 +347,16 @@ def _decimal_places(figure: Figure) -> int | None:
     return None
 
 
-def _dated(model, date_field: str, until: datetime.date | None):
+def _dated(model, date_field: str, until: datetime.date | None, since=None):
     rows = model._default_manager.filter(**{f"{date_field}__isnull": False})
+    if since is not None:
+        rows = rows.filter(**{f"{date_field}__gte": since})
     return rows if until is None else rows.filter(**{f"{date_field}__lte": until})
 
 
-def _by_year(model, date_field: str, until: datetime.date | None = None):
+def _by_year(model, date_field: str, until: datetime.date | None = None, since=None):
     return (
-        _dated(model, date_field, until)
+        _dated(model, date_field, until, since)
         .annotate(report_year=ExtractYear(date_field))
         .values("report_year")
         .order_by()
@@ -371,15 +382,15 @@ def _note_last_day(last_day: dict[int, datetime.date], day: datetime.date | None
 
 
 def _by_day_summed_per_year(
-    model, date_field: str, aggregates: dict, until=None, last_day=None
+    model, date_field: str, aggregates: dict, until=None, last_day=None, since=None
 ) -> list[dict]:
     """``_by_year(...).annotate(**aggregates)`` for additive aggregates, grouped by the
     date itself and added up per year here: grouping on a plain date is much cheaper for
     the database than computing EXTRACT(YEAR ...) for every row, and a year has at most
     366 days to add up."""
     per_year: dict[int, dict] = {}
-    rows = _dated(model, date_field, until).values(date_field).order_by().annotate(**aggregates)
-    for row in rows:
+    rows = _dated(model, date_field, until, since).values(date_field).order_by()
+    for row in rows.annotate(**aggregates):
         day = row[date_field]
         if last_day is not None:
             _note_last_day(last_day, day)
@@ -387,47 +398,88 @@ def _by_day_summed_per_year(
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
-# Sources that the database also keeps as a summary (``kpis.transport_summary``): the
-# summary model, its month field and the fields it sums, for figures that only sum those.
+# Sources that the database also keeps as summaries (``kpis.transport_summary``): per
+# year for whole years, per month for a year read up to a day; for figures that only sum
+# the summarised fields.
+@dataclass(frozen=True)
+class Summary:
+    per_year: type[models.Model]  # with an integer field "year"
+    per_month: type[models.Model]  # with a date field "month" (the first of the month)
+    per_day: type[models.Model]  # with a date field "day"
+    fields: frozenset[str]
+
+
 SUMMARIES = {
-    (TransportReservation, "delivered_on"): (TransportMonthTotal, "month", {"quantity"}),
+    (TransportReservation, "delivered_on"): Summary(
+        TransportYearTotal, TransportMonthTotal, TransportDayTotal, frozenset({"quantity"})
+    ),
 }
 
 
-def _from_summary(group: list[Figure], model, date_field: str, use: bool):
+def _from_summary(group: list[Figure], model, date_field: str, use: bool) -> Summary | None:
     summary = SUMMARIES.get((model, date_field)) if use else None
-    if summary and all(f.kind == Kind.SUM and f.field in summary[2] for f in group):
+    if summary and all(f.kind == Kind.SUM and f.field in summary.fields for f in group):
         return summary
     return None
 
 
-def _summed_by_month(model, date_field, summary, aggregates, until, last_day) -> list[dict]:
-    """``_by_day_summed_per_year`` read from the monthly summary: whole months from the
-    summary and, with ``until``, the month it falls in from the rows themselves. The
-    last day with data comes from the rows' date index, in the same query."""
-    summary_model, month_field, _fields = summary
-    rows = summary_model.objects.values(month_field).order_by()
+def _summed(model, date_field, summary: Summary, aggregates, until, last_day, since) -> list[dict]:
+    """``_by_day_summed_per_year`` read from the summaries. Whole years: one grouped
+    query on the yearly summary, with the last day with data from the rows' date index.
+    Up to ``until`` (from ``since``): the monthly and the daily summary."""
     if until is None:
         newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
-        rows = rows.annotate(**aggregates, last=Subquery(newest))
-    else:
-        first = until.replace(day=1)
-        rows = rows.filter(**{f"{month_field}__lt": first}).annotate(**aggregates)
-    per_year: dict[int, dict] = {}
-    for row in rows:
-        _add_up(per_year, row[month_field].year, row, aggregates)
-        if until is None:
+        rows = (
+            summary.per_year.objects.values("year")
+            .order_by()
+            .annotate(**aggregates, last=Subquery(newest))
+        )
+        per_year: dict[int, dict] = {}
+        for row in rows:
+            _add_up(per_year, row["year"], row, aggregates)
             _note_last_day(last_day, row["last"])
-    if until is not None:
-        partial = _dated(model, date_field, until).filter(**{f"{date_field}__gte": first})
-        for row in partial.values(date_field).order_by().annotate(**aggregates):
-            _add_up(per_year, row[date_field].year, row, aggregates)
+        return [{"report_year": year, **totals} for year, totals in per_year.items()]
+    # Up to a day: whole months from the monthly summary and, for the month of the day,
+    # whichever is shorter from the daily one: its days up to the day (added), or the
+    # whole month less its days after the day (subtracted).
+    first = until.replace(day=1)
+    last = (first + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
+    subtract = (last - until).days < until.day
+    months = summary.per_month.objects.filter(month__gte=since)
+    months = months.filter(month__lte=first) if subtract else months.filter(month__lt=first)
+    per_year = {}
+    for row in months.values("month").order_by().annotate(**aggregates):
+        _add_up(per_year, row["month"].year, row, aggregates)
+    days = summary.per_day.objects.filter(
+        **(
+            {"day__gt": until, "day__lte": last}
+            if subtract
+            else {"day__gte": first, "day__lte": until}
+        )
+    )
+    for row in days.values("day").order_by().annotate(**aggregates):
+        if subtract:
+            row = {name: None if row[name] is None else -row[name] for name in aggregates}
+        _add_up(per_year, until.year, row, aggregates)
+    if subtract and until.year in per_year:
+        # Every summarised row counts at least 1 (a database constraint): a sum that
+        # the subtraction brought to 0 had no rows up to the day, as the rows would say.
+        totals = per_year[until.year]
+        for name, total in totals.items():
+            if total == 0:
+                totals[name] = None
+        if all(total is None for total in totals.values()):
+            del per_year[until.year]
     return [{"report_year": year, **totals} for year, totals in per_year.items()]
 
 
 def _flow_values(
     figures: list[Figure], values, years: set[int], until, last_day, summaries=True
 ) -> None:
+    """Counts, sums and averages per year. With ``until`` only ``until``'s own year is
+    counted (up to that day): the year before a year in progress, which is all that the
+    comparison with the same period reads."""
+    since = None if until is None else datetime.date(until.year, 1, 1)
     sources: dict[tuple, list[Figure]] = defaultdict(list)
     for figure in figures:
         sources[(figure.model, figure.year_field)].append(figure)
@@ -436,12 +488,13 @@ def _flow_values(
         places = {f.key: _decimal_places(f) for f in group}
         summary = _from_summary(group, model, date_field, summaries)
         if summary:
-            rows = _summed_by_month(model, date_field, summary, aggregates, until, last_day)
+            rows = _summed(model, date_field, summary, aggregates, until, last_day, since)
         elif (model, date_field) in SUMMARIES and all(_additive(f) for f in group):
             # a big table read raw (summaries off): grouping by day is the cheap way
-            rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day)
+            rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day, since)
         else:
-            rows = _by_year(model, date_field, until).annotate(**aggregates, last=Max(date_field))
+            rows = _by_year(model, date_field, until, since)
+            rows = rows.annotate(**aggregates, last=Max(date_field))
         for row in rows:
             year = row["report_year"]
             years.add(year)
@@ -519,8 +572,8 @@ def history(figures: list[Figure] | None = None) -> History:
 
 
 def period_history(until: datetime.date) -> History:
-    """``history()`` counting only records dated up to ``until``: last year up to the
-    day a year in progress has reached. Cached the same way."""
+    """``history()`` for ``until``'s year, counting only records dated up to that day:
+    last year up to the day a year in progress has reached. Cached the same way."""
     return _cached_history(f"kpis.period:{until.isoformat()}", until)
 
 
@@ -576,8 +629,9 @@ def compute_history(
 ) -> History:
     """``history()`` without the cache: one grouped query per source (a summarised
     source reads its summary, ``SUMMARIES``; ``summaries=False`` reads the rows). ``until``:
-    count only records dated on or before that day (a year in progress, compared with
-    the same period of the year before: ``period_history``)."""
+    the figures of that day's year counted up to that day, stocks at their level on it
+    (the year before a year in progress, for the comparison with the same period:
+    ``period_history``)."""
     values: dict[str, dict] = {f.key: {} for f in figures}
     details: dict[str, dict] = {f.key: {} for f in figures}
     years: set[int] = set()

@@ -12,9 +12,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from kpis.core.page_cache import public_page
-from kpis.models import ClosedYear, Network, Testimonial
+from kpis.models import ClosedYear, Network, ReportBuild, Testimonial
 from kpis.models.network import LOGO_FORMATS
-from kpis.reporting import aggregation, charts, closing, exports, report_pdf
+from kpis.reporting import aggregation, charts, closing, exports, pdf_builds, report_pdf
 from kpis.reporting.figures import Figure
 from kpis.reporting.tables import comparison_table
 
@@ -105,16 +105,36 @@ def annual_report(request, year: int):
     )
 
 
+RETRY = "opnieuw"
+"""``report.pdf?opnieuw``: make the PDF again after a build failed."""
+REFRESH_SECONDS = 2
+
+
 @require_safe
 @public_page
 def annual_report_pdf(request, year: int):
     """A closed year's PDF is the one archived at closing, served byte for byte; an open
-    year's is made on request and marked as a concept."""
+    year's is a concept made in the background (``kpis.reporting.pdf_builds``) from the
+    data as it is now, and served once it is there.
+
+    A GET may start that build. That is safe for a GET (no CSRF token needed): it is
+    idempotent per data version (at most one build under way per year and version,
+    shared by every request), it changes no data, and its work is what this view used
+    to do in every request.
+    """
     history = _history_or_404(year)
     closed = ClosedYear.objects.filter(year=year).first()
     archived = closed is not None and closed.report_pdf_sha256
-    # Open, or closed before reports were archived: made from what is served.
-    content = bytes(closed.report_pdf) if archived else report_pdf.year_pdf(year, history)
+    if archived:
+        content = bytes(closed.report_pdf)
+    else:  # open, or closed before reports were archived: made from what is served
+        build = pdf_builds.request_build(year, user=request.user, retry=RETRY in request.GET)
+        if build is None:  # no data version to build against: made here, as before
+            content = report_pdf.year_pdf(year, history)
+        elif build.status != ReportBuild.Status.DONE:
+            return _report_build_page(request, year, build)
+        else:
+            content = bytes(build.pdf)
     prefix = Network.objects.current().file_prefix
     if closed is not None:
         name = f"{prefix}-jaarverslag-{year}-vastgesteld-{closed.closed_at.date().isoformat()}.pdf"
@@ -124,6 +144,29 @@ def annual_report_pdf(request, year: int):
     response["Content-Disposition"] = f'inline; filename="{name}"'
     if archived:
         response["X-BNF-Report-SHA256"] = closed.report_pdf_sha256
+    return response
+
+
+def _report_build_page(request, year: int, build: ReportBuild):
+    """The page that says the PDF is being made and refreshes itself until it is there
+    (then the same address serves it), or why it failed. Never kept: not by the page
+    cache (not a 200), not by a browser (``no-store``)."""
+    failed = build.status == ReportBuild.Status.FAILED
+    response = render(
+        request,
+        "kpis/report_build.html",
+        {
+            "year": year,
+            "build": build,
+            "failed": failed,
+            "refresh_seconds": REFRESH_SECONDS,
+            "pdf_url": reverse("kpis:report_pdf", args=[year]),
+            "retry": RETRY,
+        },
+        # 202: accepted, still being made; 500: it could not be made.
+        status=500 if failed else 202,
+    )
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -3,7 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -79,35 +79,22 @@ def chart_figure(chart, compact: bool = False):
     classes = (
         "chart" + (" chart-wide" if chart.wide else "") + (" chart-compact" if compact else "")
     )
-    headers = format_html_join(
-        "",
-        '<th scope="col"{}>{}</th>',
-        (
-            ("" if i == 0 else mark_safe(' class="num"'), h)
-            for i, h in enumerate(chart.table.headers)
-        ),
+    esc = conditional_escape
+    num = ' class="num"'
+    headers = "".join(
+        f'<th scope="col"{num if i else ""}>{esc(h)}</th>'
+        for i, h in enumerate(chart.table.headers)
     )
-    rows = format_html_join(
-        "",
-        "<tr>{}</tr>",
-        (
-            (
-                format_html_join(
-                    "",
-                    "{}",
-                    (
-                        (
-                            format_html('<th scope="row">{}</th>', cell)
-                            if i == 0
-                            else format_html('<td class="num">{}</td>', cell),
-                        )
-                        for i, cell in enumerate(row)
-                    ),
-                ),
-            )
-            for row in chart.table.rows
-        ),
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f'<th scope="row">{esc(cell)}</th>' if i == 0 else f'<td class="num">{esc(cell)}</td>'
+            for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in chart.table.rows
     )
+    headers, rows = mark_safe(headers), mark_safe(rows)  # every cell escaped above
     title = "" if compact else format_html("<strong>{}.</strong> ", chart.title)
     return format_html(
         '<figure class="{}">{}<figcaption>{}{}</figcaption><details class="chart-table">'

@@ -8,9 +8,11 @@ Measured through ``django.test.Client`` as an anonymous visitor with ``DEBUG`` o
   and down by one in turn) just before each request: the data version moves, so the
   page, the figures and the chart data are computed anew, as for the first visitor
   after an edit;
+- both for a full year and, when the data reach into this year, for the year in
+  progress, whose page also compares last year up to the same day (a second pass);
 - the *summary floor*: the best hand-written SQL for the same figures that reads the
-  transport summary (``kpis.transport_summary``, table ``bnf_transport_month``) as the
-  dashboard does, plus one grouped query per other source and the chart data;
+  transport summaries (``kpis.transport_summary``: per year for the figures, per month
+  for the chart) as the dashboard does, plus one grouped query per other source and the chart data;
 - the *raw floor*: the same, with transport read from the reservation rows themselves
   (the fastest of a few formulations).
 
@@ -64,6 +66,11 @@ class DashboardRow:
     after_write_ms: float = 0.0
     after_write_queries: int = 0
     after_write_sql_ms: float = 0.0
+    # the year in progress (this year, compared with last year up to the same day)
+    progress_year: int | None = None
+    progress_cached_ms: float | None = None
+    progress_after_write_ms: float | None = None
+    progress_after_write_queries: int | None = None
     json_ms: float = 0.0
     admin_ms: float | None = None
     summary_transport_ms: float = 0.0
@@ -153,18 +160,19 @@ class RawSQL:
     # -- transport from the summary the database keeps --
 
     def transport_summary(self) -> dict[int, tuple[int, int]]:
-        """Per year from the monthly summary, the newest day from the rows' date index
-        and the shown year's months for the chart: what the dashboard needs, by hand."""
-        ids, summary = self.home_ids(), transport_summary.TABLE
+        """Per year from the yearly summary, the newest day from the rows' date index
+        and the shown year's months for the chart from the monthly summary: what the
+        dashboard needs, by hand."""
+        ids = self.home_ids()
         rows = self.run(
-            f"SELECT {self.year('month')}, {self.sums(ids)} FROM {summary} GROUP BY 1", []
+            f"SELECT year, {self.sums(ids)} FROM {transport_summary.YEAR_TABLE} GROUP BY 1", []
         )
         t = self.table(TransportReservation)
         self.run(f"SELECT delivered_on FROM {t} ORDER BY delivered_on DESC LIMIT 1")
         self.run(
-            f"SELECT month, {self.sums(ids)} FROM {summary} "
+            f"SELECT month, {self.sums(ids)} FROM {transport_summary.TABLE} "
             "WHERE month >= %s AND month < %s GROUP BY 1",
-            self.year_bounds(),
+            [f"{self.year_shown - 1}-01-01", f"{self.year_shown + 1}-01-01"],  # as the chart
         )
         return self.per_year(rows)
 
@@ -363,15 +371,26 @@ def query_counts(year: int) -> tuple[int, int]:
     return len(cached), len(after_write)
 
 
-def measure(row: DashboardRow, year: int, repeat: int, staff: Client | None, load: LoadRecorder):
-    """Fill ``row`` for the data now in the database (settings as in production)."""
+def measure(
+    row: DashboardRow,
+    year: int,
+    repeat: int,
+    staff: Client | None,
+    load: LoadRecorder,
+    progress_year: int | None = None,
+):
+    """Fill ``row`` for the data now in the database (settings as in production):
+    ``year`` a full year, ``progress_year`` (if given) the year in progress."""
     with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
-        _measure(row, year, repeat, staff, load)
+        _measure(row, year, repeat, staff, load, progress_year)
 
 
-def _measure(row, year, repeat, staff, load) -> None:
+def _measure(row, year, repeat, staff, load, progress_year=None) -> None:
     anonymous, toggle = Client(), Toggle()
     dashboard = ok_get(anonymous, reverse("kpis:dashboard", args=[year]))
+    progress = None
+    if progress_year is not None:
+        progress = ok_get(anonymous, reverse("kpis:dashboard", args=[progress_year]))
     figures = ok_get(anonymous, reverse("kpis:figures_json", args=[year]))
     raw = RawSQL(year)
     expected = aggregation.history()
@@ -391,6 +410,12 @@ def _measure(row, year, repeat, staff, load) -> None:
         **{f"floor:{name}": variant for name, variant in variants.items()},
         "floor:other": raw.others,
     }
+    # Untimed before each call: the write before an after-write request, and the same
+    # request once before a cached one (an earlier write in the turn moved the version).
+    prepare = {"cached": dashboard, "json": figures, "after_write": toggle}
+    if progress is not None:
+        functions |= {"progress_cached": progress, "progress_after_write": progress}
+        prepare |= {"progress_cached": progress, "progress_after_write": toggle}
     admin_list = None
     if staff is not None:
         try:
@@ -399,7 +424,7 @@ def _measure(row, year, repeat, staff, load) -> None:
         except NoReverseMatch:
             pass
     try:
-        medians = interleaved_medians_ms(functions, repeat, {"after_write": toggle}, load)
+        medians = interleaved_medians_ms(functions, repeat, prepare, load)
     finally:
         toggle.restore()
     row.cached_ms, row.after_write_ms = medians["cached"], medians["after_write"]
@@ -413,6 +438,17 @@ def _measure(row, year, repeat, staff, load) -> None:
     row.raw_transport_ms = min(row.raw_variants.values())
     row.other_ms = medians["floor:other"]
     row.admin_ms = medians.get("admin")
+    if progress is not None:
+        row.progress_year = progress_year
+        row.progress_cached_ms = medians["progress_cached"]
+        row.progress_after_write_ms = medians["progress_after_write"]
+        toggle()
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                progress()
+        finally:
+            toggle.restore()
+        row.progress_after_write_queries = len(queries)
 
     # Query counts and database time apart: capturing adds its own overhead.
     dashboard()
