@@ -631,7 +631,8 @@ def compute_history(
     source reads its summary, ``SUMMARIES``; ``summaries=False`` reads the rows). ``until``:
     the figures of that day's year counted up to that day, stocks at their level on it
     (the year before a year in progress, for the comparison with the same period:
-    ``period_history``)."""
+    ``period_history``); without targets and closings, which that comparison does not
+    read."""
     values: dict[str, dict] = {f.key: {} for f in figures}
     details: dict[str, dict] = {f.key: {} for f in figures}
     years: set[int] = set()
@@ -650,10 +651,12 @@ def compute_history(
 
     targets: dict[str, dict[int, Decimal]] = defaultdict(dict)
     notes: dict[tuple[str, int], str] = {}
+    published, closed_on = {}, {}
+    if until is not None:  # a period's values are read as recorded (live): no more needed
+        return History(figures, values, details, {}, notes, sorted(years), last_day=last_day)
     for key, year, value, note in Target.objects.values_list("key", "year", "value", "note"):
         targets[key][year] = value
         notes[(key, year)] = note
-    published, closed_on = {}, {}
     for closed in ClosedYear.objects.only("year", "snapshot", "closed_at").order_by("year"):
         published[closed.year] = {row["key"]: row for row in closed.snapshot}
         closed_on[closed.year] = timezone.localdate(closed.closed_at)
