@@ -1,11 +1,8 @@
 """Large transport imports in the background (kpis.jobs): the job, its progress page,
 its outcome, who may see it, and the database queue with its worker."""
 
-import signal
-
 import pytest
 from django.core.files.storage import default_storage
-from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django_tasks import task_backends
@@ -15,6 +12,7 @@ from kpis import jobs, transport_import
 from kpis.models import ImportBatch, TransportImportJob, TransportReservation
 from tests.factories import make_organisation
 from tests.test_transport_import import VALID_ROWS, csv_bytes
+from tests.worker import run_db_worker_once
 
 pytestmark = pytest.mark.django_db
 
@@ -292,14 +290,7 @@ def test_the_database_queue_runs_the_job_in_the_worker(
         return visible[-1]
 
     monkeypatch.setattr(jobs._Progress, "_side_update", spy)
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        call_command(
-            "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
-        )
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    run_db_worker_once()
 
     task.refresh_from_db()
     job.refresh_from_db()

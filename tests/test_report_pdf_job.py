@@ -2,10 +2,8 @@
 (kpis.reporting.pdf_builds), once per year and data version, and served when it is there."""
 
 import datetime
-import signal
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task_backends
 from django_tasks_db.models import DBTaskResult
@@ -15,6 +13,7 @@ from kpis.models import ReportBuild
 from kpis.reporting import closing, pdf_builds, report_pdf
 from tests.factories import make_report_build, make_training
 from tests.test_report_pdf import get_pdf, pages_of
+from tests.worker import run_db_worker_once
 
 pytestmark = pytest.mark.django_db
 
@@ -131,14 +130,7 @@ def test_the_database_queue_and_its_worker_make_the_pdf(client, settings):
     build = ReportBuild.objects.get()
     assert (task.status, str(task.id)) == ("READY", build.task_id)
 
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        call_command(
-            "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
-        )
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    run_db_worker_once()
 
     task.refresh_from_db()
     assert task.status == "SUCCESSFUL"
