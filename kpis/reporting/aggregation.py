@@ -399,8 +399,8 @@ def _by_day_summed_per_year(
 
 
 # Sources that the database also keeps as summaries (``kpis.transport_summary``): per
-# year for whole years, per month for a year read up to a day; for figures that only sum
-# the summarised fields.
+# year for whole years, per month and per day for a year read up to a day; for figures
+# that only sum the summarised fields.
 @dataclass(frozen=True)
 class Summary:
     per_year: type[models.Model]  # with an integer field "year"
