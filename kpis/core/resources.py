@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
+import operator
 from collections import defaultdict
 
 from django.conf import settings
@@ -47,7 +48,7 @@ from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
-from kpis.core import audit, cells, widgets, year_policy
+from kpis.core import audit, cells, checked_imports, widgets, year_policy
 from kpis.core.cells import neutralise_formula
 
 PREVIEW_ROWS = 100
@@ -155,6 +156,8 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
         headers = dataset.headers if dataset is not None else None
         if not headers or any(column not in headers for column in self.columns):
             return  # reported by the resource: a file without them cannot be imported
+        if getattr(resource, "checked", None) is not None:
+            return  # its preview found every row new, and nothing has changed since
 
         model = resource._meta.model
         attnames = [model._meta.get_field(field.attribute).attname for field in fields]
@@ -397,15 +400,23 @@ class BnfResource(resources.ModelResource):
         self.validated_fields = [
             field for field in model._meta.concrete_fields if not field.generated
         ]
+        # What a preview keeps of a new record for its confirmation (checked_imports).
+        self.kept_attnames = [field.attname for field in self.validated_fields]
+        self.kept_values = operator.attrgetter(*self.kept_attnames)
+        self.kept_positions = [
+            index for index, field in enumerate(model._meta.concrete_fields) if not field.generated
+        ]
         self.write_db = router.db_for_write(model)
         self._import_fields = super().get_import_fields()
         self._new_values, self._new_made = new_record_values(model)
         self.import_user = self.file_name = None
+        self.dry_run = False
         self._reset()
 
     def _reset(self):
         self.row_number = None
         self.current = None
+        self.checks_state = self.checked = self.kept = None
         self.seen = defaultdict(dict)
         self.valid_values = set()
         for field in self.fields.values():
@@ -468,6 +479,7 @@ class BnfResource(resources.ModelResource):
         closed years are what each row's ``clean()`` checks its dates against
         (``year_policy.closed_years_known``): one query per file, not one per row.
         """
+        self.dry_run = kwargs.get("dry_run", args[0] if args else False)
         with cyclic_gc_paused(), year_policy.closed_years_known(year_policy.closed_years()):
             return super().import_data(dataset, *args, **kwargs)
 
@@ -477,6 +489,84 @@ class BnfResource(resources.ModelResource):
         self.file_name = kwargs.get("file_name")
         self.inspection = getattr(dataset, "inspection", None)  # kpis.core.formats
         self._check_headers(dataset)
+        if checked_imports.applies(dataset, self.import_user):
+            # Before the first row: what the checks depend on (kpis.core.checked_imports).
+            self.checks_state = checked_imports.state(self)
+            if self.dry_run:
+                self.kept = ([], [])
+            else:
+                self.checked = self.checked_rows(dataset)
+
+    # -- a confirmation after its preview (kpis.core.checked_imports) ---------------------
+
+    def checked_rows(self, dataset):
+        """What the preview of this file kept, ready to write, or ``None``."""
+        checked = checked_imports.take(self, dataset, self.import_user, self.checks_state)
+        if checked is None:
+            return None
+        model = self._meta.model
+        related = {}
+        for name in self.m2m_names:
+            wanted = {pk for links in checked.m2m for pk in links.get(name, ())}
+            if wanted:
+                found = model._meta.get_field(name).related_model._base_manager.in_bulk(wanted)
+                if len(found) != len(wanted):
+                    return None
+                related[name] = found
+        in_file = {
+            model._meta.get_field(field.attribute).attname
+            for field in self._import_fields
+            if field.column_name in dataset.headers and field.attribute not in self.m2m_names
+        }
+        concrete = model._meta.concrete_fields
+        # A default made anew for each record (a moment, a random code) is made again.
+        self.made_again = [
+            (index, default)
+            for index, default in self._new_made
+            if concrete[index].attname not in in_file
+        ]
+        self.related = related
+        return checked
+
+    def import_row(self, row, instance_loader, **kwargs):
+        if self.checked is not None:
+            return self.import_checked_row(row, **kwargs)
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        if self.kept is not None:
+            if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
+                instance = self.current
+                values = self.kept_values(instance)
+                self.kept[0].append(values if len(self.kept_attnames) > 1 else (values,))
+                self.kept[1].append(
+                    {name: [obj.pk for obj in objs] for name, objs in instance._import_m2m.items()}
+                    if instance._import_m2m
+                    else {}
+                )
+            else:
+                self.kept = None  # a change, an unchanged row or an error: check again
+        return row_result
+
+    def import_checked_row(self, row, **kwargs):
+        """A new record of the preview written as the preview found it."""
+        number = kwargs["row_number"]
+        values = self._new_values.copy()
+        for position, value in zip(self.kept_positions, self.checked.rows[number - 1], strict=True):
+            values[position] = value
+        for index, default in self.made_again:
+            values[index] = default()
+        instance = self._meta.model(*values)
+        instance._import_m2m = {
+            name: [self.related[name][pk] for pk in pks]
+            for name, pks in self.checked.m2m[number - 1].items()
+        }
+        self.row_number, self.current = number, instance
+        self.save_instance(instance, True, row, **kwargs)
+        row_result = self.get_row_result_class()()
+        row_result.import_type = RowResult.IMPORT_TYPE_NEW
+        row_result.add_instance_info(instance)
+        if kwargs.get("retain_instance_in_row_result") or self._meta.store_instance:
+            row_result.instance = instance
+        return row_result
 
     def _check_headers(self, dataset):
         """Each header to its column name (Dutch, or what files used before); refused when
@@ -821,6 +911,10 @@ class BnfResource(resources.ModelResource):
         result.file_name = self.file_name
         inspection = getattr(self, "inspection", None)
         result.encoding_label = inspection.label if inspection is not None else ""
+        valid = not (result.has_errors() or result.has_validation_errors())
+        if self.dry_run and self.kept is not None and valid:
+            checked_imports.keep(self, dataset, self.import_user, self.checks_state, *self.kept)
+        self.kept = self.checked = None
         if not kwargs.get("dry_run") and not result.has_errors():
             # Bulk writes send no signals: the audit trail gets its entries here.
             audit.log_import_result(result, self._meta.model, file_name=self.file_name)
