@@ -23,7 +23,7 @@ from kpis.models import (
     ClosedYear,
     Event,
     ImportBatch,
-    ImportBatchRow,
+    ImportBatchRange,
     InformationPoint,
     KnowledgeCircle,
     KnowledgeCircleMeeting,
@@ -267,8 +267,8 @@ def make_import_batch(**overrides) -> ImportBatch:
     return ImportBatch.objects.create(**{**fields, **overrides})
 
 
-def make_import_batch_row(**overrides) -> ImportBatchRow:
-    """A post that an admin import created, as its batch lists it."""
+def make_import_batch_range(**overrides) -> ImportBatchRange:
+    """A post that an admin import created, as its batch lists it: a run of one id."""
     from django.contrib.contenttypes.models import ContentType
 
     post = overrides.pop("record", None) or make_channel_post()
@@ -278,10 +278,11 @@ def make_import_batch_row(**overrides) -> ImportBatchRow:
     fields = {
         "batch": batch,
         "content_type": ContentType.objects.get_for_model(post),
-        "object_id": post.pk,
+        "first_id": post.pk,
+        "last_id": post.pk,
         "created": True,
     }
-    return ImportBatchRow.objects.create(**{**fields, **overrides})
+    return ImportBatchRange.objects.create(**{**fields, **overrides})
 
 
 def make_report_build(**overrides):

@@ -378,6 +378,11 @@ VIOLATIONS: list[tuple] = [
         "the same file imported twice",
         lambda: _duplicate_batch(),
     ),
+    (
+        "importbatchrange_last_not_before_first",
+        "a run of a batch that ends before it starts",
+        lambda: _update(f.make_import_batch_range(), last_id=models.F("first_id") - 1),
+    ),
     # the network's identity: one row per installation, for now
     (
         "network_single_row",
@@ -424,6 +429,10 @@ ALLOWED: list[tuple[str, Callable[[], Write]]] = [
     ("target year 2100", lambda: _update(f.make_target(), year=2100)),
     ("target 0", lambda: _update(f.make_target(), value=Decimal("0"))),
     ("a build under way beside a finished one", lambda: _build_beside_finished()),
+    (
+        "a batch's run of one id",
+        lambda: _update(f.make_import_batch_range(last_id=10**6), last_id=models.F("first_id")),
+    ),
     ("same target key, other year", lambda: _second_target("subsidies.awarded", 2022)),
     ("other target key, same year", lambda: _second_target("subsidies.awarded_amount", 2021)),
 ]

@@ -4,9 +4,12 @@ Every confirmed import makes one ``ImportBatch`` (file name, SHA-256, who, when,
 model, how many rows new, changed and unchanged). The fast transport import
 (``kpis.transport_import``) stamps its rows with the batch in their own column; an
 admin import through django-import-export (``kpis.core.resources.BnfResource``) lists
-the records it created or changed in ``ImportBatchRow``, written with ``COPY`` on
-PostgreSQL (``bulk_create`` elsewhere) in the import's own transaction, after the
-records themselves (``record_admin_import``).
+the records it created or changed in ``ImportBatchRange``, as runs of consecutive ids
+(the new records of a file take their ids from one sequence call, so they are nearly
+always one run), written with ``COPY`` on PostgreSQL (``bulk_create`` elsewhere) in the
+import's own transaction, after the records themselves (``record_admin_import``). Read
+back, a few runs are ``pk BETWEEN`` conditions, many runs a subquery
+(``listed_records``).
 
 Undoing (``undo_batch``, one path for both kinds) deletes the rows the batch *created*
 and the batch itself, in one transaction, and is refused, with nothing deleted:
@@ -27,23 +30,38 @@ Transport rows go with one ``DELETE ... WHERE import_batch_id = ...``, as before
 records go through Django's deletion (so their many-to-many rows and cascades go too),
 with django-auditlog's per-object signal muted: instead, one "deleted" audit entry per
 record is written in bulk (``kpis.core.audit.write_entries``) with the batch in its
-``additional_data``, and the batch's own deletion entry stands for the whole.
+``additional_data``, and the batch's own deletion entry stands for the whole. Their
+evidence goes in a few queries per kind beforehand (``kpis.evidence.removed_in_bulk``),
+not one query per record from the delete signal.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import operator
+from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection, router, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import (
+    Max,
+    Min,
+    OuterRef,
+    ProtectedError,
+    Q,
+    RestrictedError,
+    Subquery,
+    Value,
+)
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
+from kpis import evidence
 from kpis.core import audit, year_policy
 from kpis.core.year_policy import ensure_years_open
-from kpis.models import Evidence, ImportBatch, ImportBatchRow
+from kpis.models import Evidence, ImportBatch, ImportBatchRange
 from kpis.transport_import import DatabaseBusy, _busy_message, _waiting_for_locks
 
 logger = logging.getLogger(__name__)
@@ -51,6 +69,10 @@ logger = logging.getLogger(__name__)
 SOURCE_ADMIN = "admin"
 SOURCE_COMMAND = "opdrachtregel"
 COPY_ROWS = 5_000
+INLINE_RANGES = 50
+"""Up to this many runs a batch's records are read as ``pk BETWEEN`` conditions joined by
+``OR``; beyond it through a subquery on the runs: SQLite refuses an expression deeper
+than 1,000 terms, and one condition per run of 20,000 would be a very long query."""
 
 
 class UndoRefused(Exception):
@@ -89,9 +111,20 @@ def record_admin_import(
         same_file_again=True,
     )
     content_type = ContentType.objects.get_for_model(model)
-    rows = [(pk, True) for pk in created] + [(pk, False) for pk in updated]
-    _write_rows(batch, content_type, rows)
+    runs = [(*run, True) for run in id_runs(created)] + [(*run, False) for run in id_runs(updated)]
+    _write_ranges(batch, content_type, runs)
     return batch
+
+
+def id_runs(ids: Iterable[int]) -> list[tuple[int, int]]:
+    """``ids`` as runs of consecutive numbers, ``[(first, last), ...]`` in order."""
+    runs: list[list[int]] = []
+    for pk in sorted(set(ids)):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    return [(first, last) for first, last in runs]
 
 
 def checksum_of(dataset) -> str:
@@ -102,28 +135,35 @@ def checksum_of(dataset) -> str:
     return hashlib.sha256(dataset.export("csv").encode("utf-8")).hexdigest()
 
 
-def _write_rows(batch, content_type, rows: list[tuple[int, bool]]) -> None:
-    using = router.db_for_write(ImportBatchRow)
+def _write_ranges(batch, content_type, runs: list[tuple[int, int, bool]]) -> None:
+    """Write the runs ``(first_id, last_id, created)`` of ``batch``."""
+    using = router.db_for_write(ImportBatchRange)
     if connection.vendor != "postgresql" or using != "default":
-        ImportBatchRow.objects.using(using).bulk_create(
+        ImportBatchRange.objects.using(using).bulk_create(
             [
-                ImportBatchRow(batch=batch, content_type=content_type, object_id=pk, created=new)
-                for pk, new in rows
+                ImportBatchRange(
+                    batch=batch,
+                    content_type=content_type,
+                    first_id=first,
+                    last_id=last,
+                    created=new,
+                )
+                for first, last, new in runs
             ],
             batch_size=COPY_ROWS,
         )
         return
-    opts = ImportBatchRow._meta
+    opts = ImportBatchRange._meta
     quote = connection.ops.quote_name
-    names = ("batch", "content_type", "object_id", "created")
+    names = ("batch", "content_type", "first_id", "last_id", "created")
     columns = ", ".join(quote(opts.get_field(name).column) for name in names)
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
         cursor.copy(f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN") as copy,
     ):
-        for pk, new in rows:
-            copy.write_row((batch.pk, content_type.pk, pk, new))
+        for first, last, new in runs:
+            copy.write_row((batch.pk, content_type.pk, first, last, new))
 
 
 # --- reading a batch ------------------------------------------------------------------
@@ -136,14 +176,14 @@ def _batch_keys() -> list:
         for relation in ImportBatch._meta.related_objects
         if relation.one_to_many
         and relation.field.concrete
-        and relation.related_model is not ImportBatchRow
+        and relation.related_model is not ImportBatchRange
     ]
 
 
 def _listed_kinds(batch: ImportBatch) -> list[tuple[type, object]]:
     """``(model, queryset of the created records)`` for the records listed for ``batch``."""
     type_ids = (
-        ImportBatchRow.objects.filter(batch=batch, created=True)
+        ImportBatchRange.objects.filter(batch=batch, created=True)
         .values_list("content_type", flat=True)
         .distinct()
         .order_by()
@@ -153,11 +193,34 @@ def _listed_kinds(batch: ImportBatch) -> list[tuple[type, object]]:
         model = ContentType.objects.get_for_id(type_id).model_class()
         if model is None:  # a model removed since: nothing left to delete
             continue
-        ids = ImportBatchRow.objects.filter(
-            batch=batch, content_type_id=type_id, created=True
-        ).values("object_id")
-        kinds.append((model, model._default_manager.filter(pk__in=ids)))
+        kinds.append((model, listed_records(batch, model)))
     return kinds
+
+
+def listed_records(batch: ImportBatch, model, *, created: bool = True):
+    """The records of ``model`` that ``batch`` lists as created (or, ``created=False``,
+    as changed), as a queryset; reading the runs takes a query (two for many runs)."""
+    ranges = ImportBatchRange.objects.filter(
+        batch=batch,
+        content_type=ContentType.objects.get_for_model(model),
+        # ``created = true``, not Django's bare ``created``: SQLite seeks in the runs'
+        # index only on a comparison.
+        created=Value(created),
+    )
+    records = model._default_manager
+    runs = list(ranges.order_by("first_id").values_list("first_id", "last_id")[: INLINE_RANGES + 1])
+    if not runs:
+        return records.none()
+    if len(runs) <= INLINE_RANGES:
+        return records.filter(functools.reduce(operator.or_, (Q(pk__range=run) for run in runs)))
+    # The runs of one batch and kind never overlap (``id_runs``): a record is listed when
+    # the run that starts last at or before it also ends at or after it, one step in the
+    # runs' index per record (a plain EXISTS would scan the runs before it, per record).
+    span = ranges.aggregate(first=Min("first_id"), last=Max("last_id"))
+    run_end = (
+        ranges.filter(first_id__lte=OuterRef("pk")).order_by("-first_id").values("last_id")[:1]
+    )
+    return records.filter(pk__range=(span["first"], span["last"]), pk__lte=Subquery(run_end))
 
 
 def batch_rows_by_model(batch: ImportBatch) -> list[tuple[type, object]]:
@@ -233,9 +296,9 @@ def undo_batch(batch: ImportBatch) -> int:
                 deleted += cursor.rowcount
             for model, rows in _listed_kinds(batch):
                 deleted += _delete_listed(batch, model, list(rows))
-            rows_table = quote(ImportBatchRow._meta.db_table)
-            batch_column = quote(ImportBatchRow._meta.get_field("batch").column)
-            cursor.execute(f"DELETE FROM {rows_table} WHERE {batch_column} = %s", [batch.pk])
+            ranges_table = quote(ImportBatchRange._meta.db_table)
+            batch_column = quote(ImportBatchRange._meta.get_field("batch").column)
+            cursor.execute(f"DELETE FROM {ranges_table} WHERE {batch_column} = %s", [batch.pk])
             batch.delete()
     except OperationalError as error:
         logger.warning("Importbatch %s niet ongedaan gemaakt: %s", batch.pk, error)
@@ -277,7 +340,9 @@ def _delete_listed(batch: ImportBatch, model, instances: list) -> int:
             )
             % {"what": model._meta.verbose_name_plural, "example": example}
         ) from None
-    with disable_auditlog():
+    # What the collector found is all it deletes (a kind with evidence has a delete
+    # signal, so none goes by a plain DELETE): their evidence first, in bulk.
+    with disable_auditlog(), evidence.removed_in_bulk(collector.data):
         _total, per_model = collector.delete()
     audit.write_entries(
         model,

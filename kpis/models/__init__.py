@@ -11,7 +11,7 @@ from kpis.models.communication import Channel, ChannelPost, ChannelStatistic, Pu
 from kpis.models.digital import InformationPoint
 from kpis.models.events import Event
 from kpis.models.evidence import Evidence
-from kpis.models.imports import ImportBatch, ImportBatchRow
+from kpis.models.imports import ImportBatch, ImportBatchRange
 from kpis.models.jobs import ReportBuild, TransportImportJob
 from kpis.models.network import Network
 from kpis.models.notifications import NotificationPreference
@@ -33,7 +33,7 @@ __all__ = [
     "Event",
     "Evidence",
     "ImportBatch",
-    "ImportBatchRow",
+    "ImportBatchRange",
     "YearReopening",
     "ChannelPost",
     "ChannelStatistic",

@@ -3,15 +3,16 @@
 A batch knows its rows in one of two ways. Transport reservations carry the batch in
 a column of their own (``TransportReservation.import_batch``: a million rows are
 written and deleted by that column). Every other kind of record, imported through the
-admin's django-import-export pages, is listed in ``ImportBatchRow`` (batch, content
-type, id), written in the import's own transaction; the registration tables get no
-column for it. ``kpis.core.import_batches`` reads and undoes both.
+admin's django-import-export pages, is listed in ``ImportBatchRange`` (batch, content
+type, a run of consecutive ids), written in the import's own transaction; the
+registration tables get no column for it. ``kpis.core.import_batches`` reads and undoes
+both.
 """
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,12 +91,15 @@ class ImportBatch(models.Model):
         return f"{self.file_name} ({self.imported_at:%d-%m-%Y %H:%M})"
 
 
-class ImportBatchRow(models.Model):
-    """One record an admin import created or changed: the batch's list of its rows.
+class ImportBatchRange(models.Model):
+    """A run of consecutive ids of one kind that an admin import created or changed.
 
-    Written and deleted in bulk (``COPY``/``bulk_create``, one ``DELETE``) in the
-    import's and the undo's transaction, so without an audit entry each: the records'
-    own entries and the batch's say what happened.
+    The batch's list of its records, as runs: the new records of a file get their ids
+    from one sequence call (``kpis.core.resources.copy_create``), so they are nearly
+    always one run; changed records may be many. Written and deleted in bulk (``COPY``/
+    ``bulk_create``, one ``DELETE``) in the import's and the undo's transaction, so
+    without an audit entry each: the records' own entries and the batch's say what
+    happened.
     """
 
     batch = models.ForeignKey(
@@ -104,35 +108,53 @@ class ImportBatchRow(models.Model):
         related_name="+",
         db_index=False,  # the index below starts with it
         verbose_name=_("importbatch"),
-        help_text=_("De import die de rij bracht."),
+        help_text=_("De import die de records bracht."),
     )
     content_type = models.ForeignKey(
         ContentType,
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("soort record"),
-        help_text=_("Het model van het record."),
+        help_text=_("Het model van de records."),
     )
-    object_id = models.PositiveBigIntegerField(
-        _("record-id"), help_text=_("Het id van het record.")
+    first_id = models.PositiveBigIntegerField(
+        _("eerste record-id"), help_text=_("Het id van het eerste record van de reeks.")
+    )
+    last_id = models.PositiveBigIntegerField(
+        _("laatste record-id"),
+        help_text=_("Het id van het laatste record; alle ids ertussen horen er ook bij."),
     )
     created = models.BooleanField(
         _("nieuw"),
         help_text=_(
-            "Ja: de import maakte het record (ongedaan maken verwijdert het). "
-            "Nee: de import wijzigde een bestaand record (dat blijft)."
+            "Ja: de import maakte de records (ongedaan maken verwijdert ze). "
+            "Nee: de import wijzigde bestaande records (die blijven)."
         ),
     )
 
     class Meta:
-        verbose_name = _("rij van een importbatch")
-        verbose_name_plural = _("rijen van importbatches")
-        ordering = ["batch", "pk"]
+        verbose_name = _("reeks van een importbatch")
+        verbose_name_plural = _("reeksen van importbatches")
+        ordering = ["batch", "content_type", "created", "first_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_id__gte=F("first_id")),
+                name="importbatchrange_last_not_before_first",
+                violation_error_message=_(
+                    "Het laatste id van een reeks kan niet kleiner zijn dan het eerste."
+                ),
+            )
+        ]
         indexes = [
+            # The batch's records of one kind; with ``first_id`` a record's run is one
+            # index step away (``kpis.core.import_batches``, many runs).
             models.Index(
-                fields=["batch", "content_type", "created"], name="importbatchrow_batch_kind"
+                fields=["batch", "content_type", "created", "first_id"],
+                name="importbatchrange_batch_kind",
             )
         ]
 
     def __str__(self):
-        return f"{self.content_type_id}:{self.object_id}"
+        if self.first_id == self.last_id:
+            return f"{self.content_type_id}:{self.first_id}"
+        return f"{self.content_type_id}:{self.first_id}-{self.last_id}"
