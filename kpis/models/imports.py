@@ -16,6 +16,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kpis.core.registration import FieldCheck
+
 
 class ImportBatch(models.Model):
     model_label = models.CharField(
@@ -137,7 +139,8 @@ class ImportBatchRange(models.Model):
         verbose_name_plural = _("reeksen van importbatches")
         ordering = ["batch", "content_type", "created", "first_id"]
         constraints = [
-            models.CheckConstraint(
+            FieldCheck(
+                field="last_id",
                 condition=Q(last_id__gte=F("first_id")),
                 name="importbatchrange_last_not_before_first",
                 violation_error_message=_(
