@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -344,6 +345,7 @@ def _aggregate(figure: Figure):
 PREPARED = 256
 """Built querysets kept per process (``_prepared``): a few per source and period."""
 _prepared_querysets: OrderedDict[tuple, models.QuerySet] = OrderedDict()
+_prepared_lock = threading.Lock()
 
 
 def _prepared(key: tuple, build: Callable[[], models.QuerySet]) -> models.QuerySet:
@@ -355,17 +357,18 @@ def _prepared(key: tuple, build: Callable[[], models.QuerySet]) -> models.QueryS
     values, so a changed channel or home library list gives a new key; a condition
     holding a queryset never compares equal, and is simply built again)."""
     try:
-        queryset = _prepared_querysets[key]
+        with _prepared_lock:  # threads of one process share the dictionary
+            queryset = _prepared_querysets[key]
+            _prepared_querysets.move_to_end(key)
     except (KeyError, TypeError):  # TypeError: a value in the key that cannot be hashed
         queryset = build()
         try:
-            _prepared_querysets[key] = queryset
+            with _prepared_lock:
+                _prepared_querysets[key] = queryset
+                if len(_prepared_querysets) > PREPARED:
+                    _prepared_querysets.popitem(last=False)
         except TypeError:
-            return queryset
-        if len(_prepared_querysets) > PREPARED:
-            _prepared_querysets.popitem(last=False)
-    else:
-        _prepared_querysets.move_to_end(key)
+            pass
     return queryset.all()
 
 
