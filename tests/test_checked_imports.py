@@ -177,3 +177,16 @@ def test_something_else_under_the_key_of_a_preview_is_not_used(
     assert confirm(coordinator_client, ChannelPost, preview).status_code == 302
     assert rows_read(preview=False) == 3
     assert ChannelPost.objects.count() == 3
+
+
+def test_a_newer_preview_replaces_the_kept_one(coordinator_client, website, rows_read):
+    older = check(coordinator_client, ChannelPost, posts_file(3), CSV)
+    check(coordinator_client, ChannelPost, posts_file(4, first=10), CSV)
+
+    assert confirm(coordinator_client, ChannelPost, older).status_code == 302
+    assert rows_read(preview=False) == 3  # the kept rows were the other file's
+    assert sorted(ChannelPost.objects.values_list("title", flat=True)) == [
+        "Bericht 1",
+        "Bericht 2",
+        "Bericht 3",
+    ]

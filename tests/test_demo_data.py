@@ -325,5 +325,6 @@ def test_the_benchmark_report_has_every_column_and_the_query_count_line(tmp_path
         )
     assert data["queries_equal_to_demo"] is True
     assert data["admin_import"]["rows"] == 30 and data["fast_import"]["rows"] == 300
+    assert data["admin_import_rechecked"]["rows"] == 30
     assert ("copy_s" in data["fast_import"]) == (connection.vendor == "postgresql")
     assert TransportReservation.objects.count() == 0  # the imports emptied it again

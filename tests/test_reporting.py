@@ -323,3 +323,30 @@ def test_a_full_or_closed_year_has_no_period_and_a_year_with_only_targets_no_rec
     report = aggregation.year_report(2022)
     assert report.has_records is False and report.through is None
     assert aggregation.year_report(2021).has_records is True
+
+
+def test_queries_kept_from_an_earlier_computation_answer_as_freshly_built_ones(demo_2021):
+    """The grouped queries are built once per process (``aggregation._prepared``); after
+    new records, a new channel and a library in another province every figure is still
+    what freshly built queries give, for whole years and for a year up to a day."""
+    from kpis.reporting.figures import report_channels
+
+    def both(until=None):
+        figures = declared_figures(report_channels(), home_library_ids())
+        kept = aggregation.compute_history(figures, until=until)
+        aggregation._prepared_querysets.clear()
+        fresh = aggregation.compute_history(figures, until=until)
+        return kept.values, fresh.values
+
+    both()
+    both(datetime.date(2021, 6, 30))
+    assert aggregation._prepared_querysets  # kept for the next computation
+    make_channel_post(channel=make_channel(slug="podcast"), published_on=datetime.date(2021, 3, 1))
+    make_transport(quantity=11, delivered_on=datetime.date(2021, 3, 2))
+    kept, fresh = both()
+    assert kept == fresh and kept["communication.posts.podcast"] == {2021: 1}
+    Organisation.objects.filter(code="dnb").update(province=Province.UTRECHT)
+    for until in (None, datetime.date(2021, 6, 30)):
+        kept, fresh = both(until)
+        assert kept == fresh
+    assert kept["transport.interprovincial"][2021] > 0

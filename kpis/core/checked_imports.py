@@ -16,9 +16,10 @@ changed since:
 - the day (``timezone.localdate``).
 
 Otherwise, or when the cache no longer has them (another process without a shared
-cache, an hour later), the confirmation checks every row again, as before. Either way
-the write runs into the database's own constraints and triggers (closed years, unique
-records, foreign keys), so nothing that changed in between can slip through.
+cache, an hour later, a newer preview by the same user), the confirmation checks every
+row again, as before. Either way the write runs into the database's own constraints and
+triggers (closed years, unique records, foreign keys), so nothing that changed in
+between can slip through.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ TIMEOUT = 60 * 60
 @dataclass
 class Checked:
     """The rows of a file as its preview checked them: per row the values of the
-    resource's ``kept_fields`` and the ids of its many-to-many values by field name."""
+    resource's ``kept_attnames`` and the ids of its many-to-many values by field name."""
 
+    sha256: str  # of the file
     state: tuple
     rows: list[tuple] = field(default_factory=list)
     m2m: list[dict[str, list]] = field(default_factory=list)
@@ -56,12 +58,11 @@ def applies(dataset, user) -> bool:
     return has_file and getattr(user, "pk", None) is not None
 
 
-def _key(resource, dataset, user) -> str | None:
-    if not applies(dataset, user):
-        return None
-    inspection = dataset.inspection
+def _key(resource, user) -> str:
+    """One kept preview per user and kind of record: a new preview replaces the last,
+    so abandoned previews never pile up in the cache."""
     label = f"{type(resource).__module__}.{type(resource).__qualname__}"
-    return f"bnf:checked-import:{label}:{user.pk}:{inspection.sha256}"
+    return f"bnf:checked-import:{label}:{user.pk}"
 
 
 def state(resource) -> tuple | None:
@@ -81,10 +82,10 @@ def state(resource) -> tuple | None:
 def keep(resource, dataset, user, before: tuple | None, rows: list, m2m: list) -> bool:
     """Keep what the preview of ``dataset`` found (every row new and valid), checked
     under ``before`` (``state()`` when the preview began)."""
-    key = _key(resource, dataset, user)
-    if key is None or before is None or not rows or len(rows) > MAX_ROWS:
+    if not applies(dataset, user) or before is None or not rows or len(rows) > MAX_ROWS:
         return False
-    cache.set(key, Checked(before, rows, m2m), TIMEOUT)
+    checked = Checked(dataset.inspection.sha256, before, rows, m2m)
+    cache.set(_key(resource, user), checked, TIMEOUT)
     return True
 
 
@@ -93,15 +94,16 @@ def take(resource, dataset, user, now: tuple | None) -> Checked | None:
 
     ``now`` is ``state()`` read inside the confirmation's transaction, before it writes;
     a kept preview is used once."""
-    key = _key(resource, dataset, user)
-    if key is None or now is None:
+    if not applies(dataset, user) or now is None:
         return None
+    key = _key(resource, user)
     checked = cache.get(key)
     if checked is None:
         return None
     cache.delete(key)
     if (
         not isinstance(checked, Checked)
+        or checked.sha256 != dataset.inspection.sha256
         or len(checked.rows) != len(dataset)
         or checked.state != now
     ):

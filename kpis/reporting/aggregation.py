@@ -7,7 +7,9 @@ depends on the declarations, never on the number of records or years.
 
 ``history()`` keeps the result in Django's cache under the data version
 (``kpis.core.data_version``), which database triggers change on every write: while nothing
-changes, a request costs one query.
+changes, a request costs one query. After a write the same grouped queries run again;
+each is built once per process (``_prepared``), since building them (resolving every
+conditional aggregate) costs Django more time than the database spends running them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import dataclasses
 import datetime
 import functools
 import hashlib
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
@@ -338,6 +342,40 @@ def _aggregate(figure: Figure):
     raise ValueError(f"{figure.kind} is not a flow figure")
 
 
+PREPARED = 256
+"""Built querysets kept per process (``_prepared``): a few per source and period."""
+_prepared_querysets: OrderedDict[tuple, models.QuerySet] = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def _prepared(key: tuple, build: Callable[[], models.QuerySet]) -> models.QuerySet:
+    """The queryset ``build()`` makes, built once per process for ``key`` and run anew
+    each time (a fresh copy: the kept one is never evaluated).
+
+    ``key`` holds everything the query is made from: the source, the period and each
+    figure's kind, field and condition (``Q`` objects compare by their lookups and
+    values, so a changed channel or home library list gives a new key; a condition
+    holding a queryset never compares equal, and is simply built again)."""
+    try:
+        with _prepared_lock:  # threads of one process share the dictionary
+            queryset = _prepared_querysets[key]
+            _prepared_querysets.move_to_end(key)
+    except (KeyError, TypeError):  # TypeError: a value in the key that cannot be hashed
+        queryset = build()
+        try:
+            with _prepared_lock:
+                _prepared_querysets[key] = queryset
+                if len(_prepared_querysets) > PREPARED:
+                    _prepared_querysets.popitem(last=False)
+        except TypeError:
+            pass
+    return queryset.all()
+
+
+def _group_key(group: list[Figure]) -> tuple:
+    return tuple((figure.kind, figure.field, figure.filter) for figure in group)
+
+
 def _decimal_places(figure: Figure) -> int | None:
     """Sums of money keep their cents (263568.00); averages get one decimal (8.0)."""
     if figure.kind == Kind.AVERAGE:
@@ -423,17 +461,24 @@ def _from_summary(group: list[Figure], model, date_field: str, use: bool) -> Sum
     return None
 
 
-def _summed(model, date_field, summary: Summary, aggregates, until, last_day, since) -> list[dict]:
+def _summed(
+    model, date_field, summary: Summary, aggregates, until, last_day, since, key=()
+) -> list[dict]:
     """``_by_day_summed_per_year`` read from the summaries. Whole years: one grouped
     query on the yearly summary, with the last day with data from the rows' date index.
-    Up to ``until`` (from ``since``): the monthly and the daily summary."""
+    Up to ``until`` (from ``since``): the monthly and the daily summary. ``key``: what
+    the aggregates are made of (``_group_key``), for ``_prepared``."""
     if until is None:
-        newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
-        rows = (
-            summary.per_year.objects.values("year")
-            .order_by()
-            .annotate(**aggregates, last=Subquery(newest))
-        )
+
+        def whole_years():
+            newest = model._default_manager.order_by(f"-{date_field}").values(date_field)[:1]
+            return (
+                summary.per_year.objects.values("year")
+                .order_by()
+                .annotate(**aggregates, last=Subquery(newest))
+            )
+
+        rows = _prepared(("summed", summary, date_field, key), whole_years)
         per_year: dict[int, dict] = {}
         for row in rows:
             _add_up(per_year, row["year"], row, aggregates)
@@ -445,19 +490,26 @@ def _summed(model, date_field, summary: Summary, aggregates, until, last_day, si
     first = until.replace(day=1)
     last = (first + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
     subtract = (last - until).days < until.day
-    months = summary.per_month.objects.filter(month__gte=since)
-    months = months.filter(month__lte=first) if subtract else months.filter(month__lt=first)
-    per_year = {}
-    for row in months.values("month").order_by().annotate(**aggregates):
-        _add_up(per_year, row["month"].year, row, aggregates)
-    days = summary.per_day.objects.filter(
-        **(
-            {"day__gt": until, "day__lte": last}
-            if subtract
-            else {"day__gte": first, "day__lte": until}
+
+    def months():
+        rows = summary.per_month.objects.filter(month__gte=since)
+        rows = rows.filter(month__lte=first) if subtract else rows.filter(month__lt=first)
+        return rows.values("month").order_by().annotate(**aggregates)
+
+    def days():
+        rows = summary.per_day.objects.filter(
+            **(
+                {"day__gt": until, "day__lte": last}
+                if subtract
+                else {"day__gte": first, "day__lte": until}
+            )
         )
-    )
-    for row in days.values("day").order_by().annotate(**aggregates):
+        return rows.values("day").order_by().annotate(**aggregates)
+
+    per_year = {}
+    for row in _prepared(("months", summary, since, until, key), months):
+        _add_up(per_year, row["month"].year, row, aggregates)
+    for row in _prepared(("days", summary, until, key), days):
         if subtract:
             row = {name: None if row[name] is None else -row[name] for name in aggregates}
         _add_up(per_year, until.year, row, aggregates)
@@ -487,14 +539,17 @@ def _flow_values(
         aggregates = {f"figure_{i}": _aggregate(figure) for i, figure in enumerate(group)}
         places = {f.key: _decimal_places(f) for f in group}
         summary = _from_summary(group, model, date_field, summaries)
+        key = _group_key(group)
         if summary:
-            rows = _summed(model, date_field, summary, aggregates, until, last_day, since)
+            rows = _summed(model, date_field, summary, aggregates, until, last_day, since, key)
         elif (model, date_field) in SUMMARIES and all(_additive(f) for f in group):
             # a big table read raw (summaries off): grouping by day is the cheap way
             rows = _by_day_summed_per_year(model, date_field, aggregates, until, last_day, since)
         else:
-            rows = _by_year(model, date_field, until, since)
-            rows = rows.annotate(**aggregates, last=Max(date_field))
+            rows = _prepared(
+                ("flows", model, date_field, until, since, key),
+                functools.partial(_flows_by_year, model, date_field, aggregates, until, since),
+            )
         for row in rows:
             year = row["report_year"]
             years.add(year)
@@ -508,25 +563,38 @@ def _flow_values(
                 values[figure.key][year] = value
 
 
+def _flows_by_year(model, date_field: str, aggregates: dict, until, since) -> models.QuerySet:
+    return _by_year(model, date_field, until, since).annotate(**aggregates, last=Max(date_field))
+
+
 def _stock_values(figure: Figure, values, years: set[int], until, last_day) -> None:
     """Level on 31 December (with ``until``: on that day) by the model's stock rule
     (``StockRule``): records started by then minus those ended by then, counted per
     year in two grouped queries."""
     rule = figure.model.stock
+    key = (figure.model, rule.start, rule.end, until, figure.filter)
     started = {}
-    for year, n, last in (
-        _by_year(figure.model, rule.start, until)
-        .filter(figure.filter)
-        .annotate(n=Count("pk"), last=Max(rule.start))
-        .values_list("report_year", "n", "last")
+    for year, n, last in _prepared(
+        ("started", *key),
+        lambda: (
+            _by_year(figure.model, rule.start, until)
+            .filter(figure.filter)
+            .annotate(n=Count("pk"), last=Max(rule.start))
+            .values_list("report_year", "n", "last")
+        ),
     ):
         started[year] = n
         _note_last_day(last_day, last)
     ended = dict(
-        _by_year(figure.model, rule.end, until)
-        .filter(figure.filter)
-        .annotate(n=Count("pk"))
-        .values_list("report_year", "n")
+        _prepared(
+            ("ended", *key),
+            lambda: (
+                _by_year(figure.model, rule.end, until)
+                .filter(figure.filter)
+                .annotate(n=Count("pk"))
+                .values_list("report_year", "n")
+            ),
+        )
     )
     years.update(started)
     values[figure.key]["started"] = started
@@ -541,18 +609,22 @@ def _fill_stock(figure: Figure, values, years: set[int]) -> None:
 
 def _max_values(figure: Figure, values, details, years: set[int], until) -> None:
     date_field = figure.year_field
-    rows = (
-        _by_year(figure.model, date_field, until)
-        .filter(figure.filter)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[ExtractYear(date_field)],
-                order_by=[F(figure.field).desc(), F(date_field).asc(), F("pk").asc()],
+    key = ("max", figure.model, date_field, figure.field, figure.title_field, until, figure.filter)
+    rows = _prepared(
+        key,
+        lambda: (
+            _by_year(figure.model, date_field, until)
+            .filter(figure.filter)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[ExtractYear(date_field)],
+                    order_by=[F(figure.field).desc(), F(date_field).asc(), F("pk").asc()],
+                )
             )
-        )
-        .filter(rank=1)
-        .values_list("report_year", figure.field, figure.title_field)
+            .filter(rank=1)
+            .values_list("report_year", figure.field, figure.title_field)
+        ),
     )
     for year, value, title in rows:
         years.add(year)
