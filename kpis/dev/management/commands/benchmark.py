@@ -116,6 +116,13 @@ def number(value: float | None, decimals: int = 1) -> str:
     return "n.v.t." if value is None else dutch(value, decimals)
 
 
+def admin_import_times(data: dict) -> str:
+    return (
+        f"voorbeeld {number(data['preview_s'])} s, bevestigen {number(data['confirm_s'])} s, "
+        f"samen {number(data['total_s'])} s = {dutch(data['rows_per_s'])} rijen/s"
+    )
+
+
 class Command(BaseCommand):
     help = (
         "Eén meetrapport: per aantal transportregels het dashboard uit de cache en na een "
@@ -590,9 +597,7 @@ class Command(BaseCommand):
         if data and "skipped" not in data:
             lines += [
                 f"Admin-import {dutch(data['rows'])} berichten (mediaan van {data['rounds']}): "
-                f"voorbeeld {number(data['preview_s'])} s, bevestigen "
-                f"{number(data['confirm_s'])} s, samen {number(data['total_s'])} s = "
-                f"{dutch(data['rows_per_s'])} rijen/s",
+                f"{admin_import_times(data)}",
                 "",
             ]
         elif data:
@@ -602,9 +607,7 @@ class Command(BaseCommand):
             lines += [
                 f"Dezelfde import met een schrijfactie tussen voorbeeld en bevestigen (het "
                 f"bevestigen controleert dan elke rij opnieuw; mediaan van {data['rounds']}, "
-                f"om en om met de vorige): voorbeeld {number(data['preview_s'])} s, "
-                f"bevestigen {number(data['confirm_s'])} s, samen {number(data['total_s'])} s "
-                f"= {dutch(data['rows_per_s'])} rijen/s",
+                f"om en om met de vorige): {admin_import_times(data)}",
                 "",
             ]
         data = results.get("fast_import")
