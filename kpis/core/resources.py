@@ -400,12 +400,16 @@ class BnfResource(resources.ModelResource):
         self.validated_fields = [
             field for field in model._meta.concrete_fields if not field.generated
         ]
-        # What a preview keeps of a new record for its confirmation (checked_imports).
-        self.kept_attnames = [field.attname for field in self.validated_fields]
-        self.kept_values = operator.attrgetter(*self.kept_attnames)
-        self.kept_positions = [
-            index for index, field in enumerate(model._meta.concrete_fields) if not field.generated
+        # What a preview keeps of a new record for its confirmation (checked_imports): the
+        # values of the fields ``validated_fields`` holds, by their place in ``model()``.
+        kept = [
+            (index, field.attname)
+            for index, field in enumerate(model._meta.concrete_fields)
+            if not field.generated
         ]
+        self.kept_positions = [index for index, _attname in kept]
+        self.kept_attnames = [attname for _index, attname in kept]
+        self.kept_values = operator.attrgetter(*self.kept_attnames)
         self.write_db = router.db_for_write(model)
         self._import_fields = super().get_import_fields()
         self._new_values, self._new_made = new_record_values(model)
@@ -417,6 +421,7 @@ class BnfResource(resources.ModelResource):
         self.row_number = None
         self.current = None
         self.checks_state = self.checked = self.kept = None
+        self.made_again, self.related = [], {}  # of a confirmation that uses its preview
         self.seen = defaultdict(dict)
         self.valid_values = set()
         for field in self.fields.values():
