@@ -409,6 +409,7 @@ class BnfResource(resources.ModelResource):
         ]
         self.kept_positions = [index for index, _attname in kept]
         self.kept_attnames = [attname for _index, attname in kept]
+        # attrgetter of several names gives a tuple; the id and one field are the least
         self.kept_values = operator.attrgetter(*self.kept_attnames)
         self.write_db = router.db_for_write(model)
         self._import_fields = super().get_import_fields()
@@ -540,8 +541,7 @@ class BnfResource(resources.ModelResource):
         if self.kept is not None:
             if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
                 instance = self.current
-                values = self.kept_values(instance)
-                self.kept[0].append(values if len(self.kept_attnames) > 1 else (values,))
+                self.kept[0].append(self.kept_values(instance))
                 self.kept[1].append(
                     {name: [obj.pk for obj in objs] for name, objs in instance._import_m2m.items()}
                     if instance._import_m2m
